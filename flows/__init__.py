@@ -1,0 +1,1 @@
+"""Prefect flows, one per file; they compose tasks and hold no business logic."""

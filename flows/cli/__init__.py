@@ -1,0 +1,15 @@
+"""The `sentiflow` command line.
+
+Each stage's commands live in their own module here and register on `app`. Heavy imports
+(Prefect, torch, transformers) happen inside commands, so `--help`, `query` and `models list`
+answer in about a second without starting a Prefect server.
+"""
+
+from __future__ import annotations
+
+from sentiflow.flows.cli.app import app, main
+
+# Importing a command module registers its commands on `app`.
+from sentiflow.flows.cli import ingest as _ingest  # noqa: F401,E402
+
+__all__ = ["app", "main"]

@@ -1,0 +1,89 @@
+"""The typer application, global options and the one-line error contract."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from sentiflow.tasks.core.errors import PartialFailure, UserError
+from sentiflow.tasks.core.settings import Settings
+
+app = typer.Typer(
+    name="sentiflow",
+    help="Batch sentiment pipeline: ingest -> curate -> train -> compress -> score -> DuckDB.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+console = Console(stderr=True)  # progress and human summaries; stdout stays for --json/data
+out = Console()
+
+HomeOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--home",
+        help="Home folder for everything a run writes [env: SENTIFLOW_HOME; default ./sentiflow-home].",
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print a machine-readable JSON summary on stdout.")
+]
+
+
+def settings_for(home: Path | None) -> Settings:
+    """Settings from the environment, with --home applied."""
+    try:
+        return Settings().with_home(home)
+    except Exception as exc:  # pydantic ValidationError on a bad SENTIFLOW_* variable
+        first = str(exc).splitlines()
+        raise UserError(f"bad setting: {' '.join(first[:3])}") from None
+
+
+def emit(summary: dict[str, Any], as_json: bool, render: Callable[[dict[str, Any]], None]) -> None:
+    """Print `summary` as JSON on stdout, or render it for people."""
+    if as_json:
+        out.print_json(json.dumps(summary, default=str))
+    else:
+        render(summary)
+
+
+def fail(message: str, code: int = 2) -> None:
+    """Print a one-line error and exit."""
+    console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def main() -> None:
+    """Console-script entry point: user mistakes become one line and exit code 2."""
+    try:
+        app(standalone_mode=False)
+    except UserError as exc:
+        console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except PartialFailure as exc:
+        console.print(f"[bold yellow]partial failure:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        console.print("aborted")
+        sys.exit(130)
+    except KeyboardInterrupt:
+        console.print("interrupted")
+        sys.exit(130)
+    except Exception as exc:  # click usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise

@@ -1,0 +1,1 @@
+"""DuckDB DDL, views and named queries, loaded by sentiflow.tasks.warehouse."""

@@ -1,0 +1,1 @@
+"""Shared foundations: settings, the home folder, the document schema, atomic writes, errors."""

@@ -1,0 +1,50 @@
+"""Typed settings, read from SENTIFLOW_* environment variables and overridden by CLI flags.
+
+Every field is documented here and in the README's settings table (tests check they agree).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Process-wide settings. Instantiate with `Settings()`; flags override via `model_copy`."""
+
+    model_config = SettingsConfigDict(env_prefix="SENTIFLOW_", frozen=True, extra="ignore")
+
+    home: Path = Field(
+        default=Path("sentiflow-home"),
+        description="Home folder: everything a run produces lives under it (SENTIFLOW_HOME).",
+    )
+    shard_rows: int = Field(
+        default=200_000, gt=0,
+        description="Rows per Parquet shard written to the lake (bounds writer memory).",
+    )
+    max_text_chars: int = Field(
+        default=100_000, gt=0,
+        description="Longest text ingested, in characters; longer rows are quarantined.",
+    )
+    query_wait_seconds: float = Field(
+        default=30.0, ge=0,
+        description="How long `query` waits for a running load to release the warehouse.",
+    )
+    offline: bool = Field(
+        default=False,
+        description="Never reach the Hugging Face hub (also on with HF_HUB_OFFLINE=1).",
+    )
+
+    def with_home(self, home: Path | None) -> "Settings":
+        """The same settings with another home folder, when one is given."""
+        return self if home is None else self.model_copy(update={"home": Path(home)})
+
+
+def setting_docs() -> dict[str, str]:
+    """Environment variable name -> description, for the README and `--help`."""
+    return {
+        f"SENTIFLOW_{name.upper()}": (field.description or "")
+        for name, field in Settings.model_fields.items()
+    }

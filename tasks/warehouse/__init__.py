@@ -1,0 +1,1 @@
+"""The DuckDB warehouse: one short writer step at a time, any number of read-only readers."""
