@@ -85,10 +85,18 @@ def connect_ro(
         con.close()
 
 
+def _sql_files(folder: str) -> list[str]:
+    root = resources.files("sentiflow.sql").joinpath(folder)
+    if not root.is_dir():
+        return []
+    names = sorted(p.name for p in root.iterdir() if p.name.endswith(".sql"))
+    return [root.joinpath(n).read_text(encoding="utf-8") for n in names]
+
+
 def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create tables and (re)create views. Idempotent; runs in the writer's connection."""
-    con.execute(sql_text("schema.sql"))
-    views = sorted(resources.files("sentiflow.sql").joinpath("views").iterdir(), key=lambda p: p.name)
-    for view in views:
-        if view.name.endswith(".sql"):
-            con.execute(view.read_text(encoding="utf-8"))
+    """Create tables (sql/tables/*.sql) and (re)create views (sql/views/*.sql), in name order.
+
+    Idempotent; runs in the writer's connection, so every writer leaves the schema current.
+    """
+    for statement in _sql_files("tables") + _sql_files("views"):
+        con.execute(statement)

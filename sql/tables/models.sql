@@ -1,5 +1,5 @@
--- sentiflow warehouse tables. Applied idempotently by every writer (tasks/warehouse/db.py).
--- Views live in sql/views/, one per file; named queries in sql/queries/.
+-- The model registry. Applied idempotently by every writer (tasks/warehouse/db.py).
+-- Tables live in sql/tables/, views in sql/views/, named queries in sql/queries/, one per file.
 
 create table if not exists models (
     model_id         varchar primary key,
