@@ -10,6 +10,7 @@ from __future__ import annotations
 from sentiflow.flows.cli.app import app, main
 
 # Importing a command module registers its commands on `app`.
+from sentiflow.flows.cli import config as _config  # noqa: F401,E402
 from sentiflow.flows.cli import ingest as _ingest  # noqa: F401,E402
 
 __all__ = ["app", "main"]

@@ -1,0 +1,80 @@
+"""The command line as a user meets it: help everywhere, fast answers, one-line errors."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import click
+import typer.main
+from typer.testing import CliRunner
+
+from sentiflow.flows.cli import app
+
+runner = CliRunner()
+SENTIFLOW = str(Path(sys.executable).with_name("sentiflow"))
+
+
+def all_commands():
+    root = typer.main.get_command(app)
+
+    def walk(cmd, path):
+        yield path, cmd
+        if isinstance(cmd, click.Group):
+            for name, sub in cmd.commands.items():
+                yield from walk(sub, path + [name])
+
+    return list(walk(root, []))
+
+
+def test_every_command_has_help_text_and_json_where_it_summarises():
+    commands = all_commands()
+    assert len(commands) > 2
+    for path, cmd in commands:
+        assert (cmd.help or "").strip(), f"`sentiflow {' '.join(path)}` has no help text"
+        result = runner.invoke(app, [*path, "--help"])
+        assert result.exit_code == 0, result.output
+        if not isinstance(cmd, click.Group) and path not in (["serve"],):
+            opts = {o for p in cmd.params for o in getattr(p, "opts", [])}
+            assert "--home" in opts, f"`sentiflow {' '.join(path)}` lacks --home"
+
+
+def test_help_answers_fast_without_heavy_imports():
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    start = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import sys; sys.argv=['sentiflow','--help'];"
+         "from sentiflow.flows.cli import main; main()"],
+        capture_output=True, text=True, env=env,
+    )
+    elapsed = time.monotonic() - start
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
+    for heavy in ("prefect", "torch", "transformers"):
+        assert heavy not in imported, f"`sentiflow --help` imports {heavy}"
+    assert elapsed < 10
+
+
+def test_config_shows_settings_with_sources(tmp_path):
+    result = runner.invoke(app, ["config", "--home", str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["home"]["value"] == str(tmp_path)
+    assert data["home"]["env"] == "SENTIFLOW_HOME"
+    assert all(row["description"] for row in data.values())
+
+
+def test_bad_setting_is_one_line_exit_2(tmp_path):
+    env = {**os.environ, "SENTIFLOW_SHARD_ROWS": "-5"}
+    proc = subprocess.run([SENTIFLOW, "config"], capture_output=True, text=True, env=env)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("error:") and "shard_rows" in proc.stderr
+
+
+def test_unknown_command_is_a_usage_error():
+    proc = subprocess.run([SENTIFLOW, "no-such-command"], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
