@@ -1,0 +1,47 @@
+"""The train flow: curated dataset -> fine-tuned, evaluated, calibrated, registered model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import flow
+
+from sentiflow.tasks.train.config import make_config
+from sentiflow.tasks.train.prefect_tasks import (
+    evaluate_task, fine_tune_task, metrics_artifact_task, plan_training_task, promote_task,
+    publish_task, reuse_task, train_summary,
+)
+
+
+@flow(name="train", flow_run_name="train-{dataset}-{profile}")
+def train_flow(
+    home: str,
+    dataset: str = "latest",
+    base_model: str | None = None,
+    profile: str = "quick",
+    epochs: float | None = None,
+    batch_size: int | None = None,
+    lr: float | None = None,
+    max_seq_len: int | None = None,
+    max_minutes: float | None = None,
+    seed: int = 42,
+    device: str = "auto",
+    resume: bool = False,
+    promote_if_better: bool = False,
+) -> dict[str, Any]:
+    """Fine-tune `base_model` (default: the bundled MiniLM) on a dataset version, or reuse the
+    model an identical earlier run produced; optionally promote it if it beats production."""
+    config = make_config(profile, epochs=epochs, batch_size=batch_size, lr=lr, max_seq_len=max_seq_len,
+                         max_minutes=max_minutes, seed=seed, device=device)
+    plan = plan_training_task(home, dataset, base_model, config, resume)
+    if plan.reuse:
+        record, metrics = reuse_task(plan)
+    else:
+        training = fine_tune_task(plan)
+        metrics = evaluate_task(plan)
+        record = publish_task(plan, training, metrics)
+        metrics = {**metrics, "training": training}
+    decision = promote_task(home, plan.model_id) if promote_if_better else None
+    summary = train_summary(plan, record, metrics, plan.reuse, decision)
+    metrics_artifact_task(summary, metrics)
+    return summary

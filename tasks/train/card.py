@@ -1,0 +1,112 @@
+"""The model card (README.md in the model folder), in the Hugging Face card layout.
+
+Metadata in YAML front matter (so the hub and `huggingface_hub.ModelCard` read it), then the
+sections a reader needs to decide whether to use the model: lineage, hyperparameters,
+metrics, training time and hardware, intended use and limits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from sentiflow.tasks.train.config import TrainConfig
+from sentiflow.tasks.warehouse.registry import ModelRecord
+
+_HYPERPARAMETERS = (
+    ("epochs", "epochs"), ("batch_size", "batch size"), ("lr", "peak learning rate"),
+    ("weight_decay", "weight decay"), ("warmup_ratio", "warm-up share of steps"),
+    ("max_grad_norm", "gradient clipping (L2)"), ("max_seq_len", "max sequence length (tokens)"),
+    ("max_steps", "step cap"), ("max_train_examples", "train sample cap"),
+    ("patience", "early-stopping patience (evaluations)"), ("max_minutes", "time budget (minutes)"),
+    ("seed", "seed"),
+)
+
+
+def _metrics_rows(metrics: dict[str, Any]) -> list[str]:
+    rows = ["| split | examples | accuracy | macro-F1 | ECE (calibrated) | ECE (T = 1) |",
+            "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    for split in ("validation", "test"):
+        m = metrics[split]
+        rows.append(f"| {split} | {m['n']} | {m['accuracy']:.4f} | {m['macro_f1']:.4f} | "
+                    f"{m['ece']:.4f} | {m.get('ece_uncalibrated', m['ece']):.4f} |")
+    rows += ["", "Per class on test:", "", "| class | precision | recall | F1 | support |",
+             "| --- | ---: | ---: | ---: | ---: |"]
+    for name, c in metrics["test"]["per_class"].items():
+        rows.append(f"| {name} | {c['precision']:.4f} | {c['recall']:.4f} | {c['f1']:.4f} | {c['support']} |")
+    labels = metrics["test"]["labels"]
+    rows += ["", "Confusion matrix on test (rows: true class, columns: predicted):", "",
+             "| | " + " | ".join(labels) + " |", "| --- |" + " ---: |" * len(labels)]
+    for name, row in zip(labels, metrics["test"]["confusion_matrix"]):
+        rows.append(f"| **{name}** | " + " | ".join(str(v) for v in row) + " |")
+    return rows
+
+
+def render_card(record: ModelRecord, config: TrainConfig, metrics: dict[str, Any], training: dict[str, Any]) -> str:
+    """Markdown for models/ID/README.md."""
+    values = asdict(config)
+    calibration = metrics["calibration"]
+    minutes = training.get("wall_seconds", 0) / 60
+    lines = [
+        "---",
+        "library_name: transformers",
+        "pipeline_tag: text-classification",
+        f"base_model: {record.base_model}",
+        "tags: [sentiment, sentiflow]",
+        "---",
+        "",
+        f"# {record.model_id}",
+        "",
+        f"A {len(record.labels)}-class sentiment classifier ({', '.join(record.labels)}) fine-tuned by sentiflow.",
+        "",
+        "## Lineage",
+        "",
+        f"- base model: `{record.base_model}`",
+        f"- dataset version: `{record.dataset_version}` (sentiflow curated dataset; test split held out)",
+        f"- created: {record.created_at.isoformat(timespec='seconds')}",
+        "",
+        "## Hyperparameters",
+        "",
+        "| setting | value |",
+        "| --- | --- |",
+        *(f"| {label} | {values[key] if values[key] is not None else 'none'} |" for key, label in _HYPERPARAMETERS),
+        "| optimizer | AdamW, linear warm-up then linear decay to 0 |",
+        "",
+        "## Metrics",
+        "",
+        *_metrics_rows(metrics),
+        "",
+        f"Calibration: temperature T = {calibration['temperature']:.4f}, fitted on validation by minimising "
+        f"negative log-likelihood; validation ECE {calibration['ece_before']:.4f} -> {calibration['ece_after']:.4f} "
+        "(15 bins). The temperature is stored in `config.json` (`sentiflow_temperature`) and `sentiflow.json`; "
+        "sentiflow's scoring divides logits by it. A plain `transformers.pipeline` ignores it: "
+        "its labels are right, its probabilities uncalibrated.",
+        "",
+        "## Training",
+        "",
+        f"- steps: {training['steps']} of {training['total_steps']} planned; stop: {training['stop_reason']}; "
+        f"best checkpoint at step {training['best_step']} (validation macro-F1 {training['best_validation_macro_f1']:.4f})",
+        f"- training time: {minutes:.1f} min wall clock, {training['samples_per_second']:.0f} samples/s "
+        f"over {training['train_examples']} train examples",
+        f"- hardware: {training['hardware']}",
+        "",
+        "## Intended use and limits",
+        "",
+        "- Intended: batch sentiment scoring of short English texts like the training data "
+        "(tweets, review sentences), to measure sentiment in aggregate.",
+        "- Not intended: decisions about individual people, or text far from the training domain "
+        "(other languages, long documents: texts are truncated to "
+        f"{config.max_seq_len} tokens in training).",
+        "- Sarcasm, negation across clauses and mixed sentiment are common errors; check the "
+        "confusion matrix above for which classes are confused.",
+        "- Labels come from the curated dataset; any bias in how it was labelled is learned too.",
+        "",
+        "## Use",
+        "",
+        "```python",
+        "from transformers import pipeline",
+        f'clf = pipeline("text-classification", model="models/{record.model_id}")',
+        "```",
+        "",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,247 @@
+"""One fine-tune from dataset to registered model, in four steps the Prefect layer wraps:
+
+  plan_training   check inputs, choose the model id, decide whether a finished model is reused
+  train_model     tokenise, train (loop.py), save the Hugging Face folder to a staging folder
+  evaluate_model  validation and test metrics, temperature fitted on validation
+  publish_model   metrics.json, model card, temperature in config.json, move into models/ID,
+                  register (sentiflow.json + the `models` table)
+
+The model id is `<base>-<dataset version>-<recipe hash>`: the same dataset and recipe give the
+same id, so a rerun finds the finished model and reuses it instead of training again.
+Checkpoints and the staging folder live in runs/train-ID/ until the model is published.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import shutil
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from sentiflow.tasks.core.atomic import write_json, write_text
+from sentiflow.tasks.core.home import Home
+from sentiflow.tasks.train.card import render_card
+from sentiflow.tasks.train.checkpoint import latest_checkpoint
+from sentiflow.tasks.train.config import TrainConfig, config_from_json
+from sentiflow.tasks.train.inputs import check_seq_len, load_dataset, resolve_base_model
+from sentiflow.tasks.train.loop import EventSink
+from sentiflow.tasks.warehouse.registry import META_FILE, ModelRecord, get_model, read_meta, register
+
+METRICS_FILE = "metrics.json"
+TEMPERATURE_KEY = "sentiflow_temperature"  # added to config.json beside id2label
+
+
+@dataclass
+class TrainPlan:
+    """What one `train` call will do; JSON-friendly so it can pass between Prefect tasks."""
+
+    home: str
+    dataset_version: str
+    labels: list[str]
+    base_model: str  # what from_pretrained loads: a folder or a hub id
+    base_model_name: str  # what lineage records: the hub id, or the folder
+    config: dict[str, Any]
+    model_id: str
+    reuse: bool  # a finished model with this id exists and there is nothing to resume
+    resume: bool
+
+    @property
+    def train_config(self) -> TrainConfig:
+        return config_from_json(self.config)
+
+    @property
+    def model_dir(self) -> Path:
+        return Home.at(self.home).model(self.model_id)
+
+    @property
+    def work_dir(self) -> Path:
+        return Home.at(self.home).runs / f"train-{self.model_id}"
+
+    @property
+    def staging_dir(self) -> Path:
+        return self.work_dir / "model"
+
+
+def model_complete(model_dir: Path) -> bool:
+    """A published model folder: weights, config, metrics and sentiflow.json all present."""
+    needed = ("config.json", "model.safetensors", METRICS_FILE, META_FILE)
+    return all((model_dir / name).is_file() for name in needed)
+
+
+def plan_training(home: Home, dataset: str, base_model: str | None, config: TrainConfig,
+                  resume: bool = False, offline: bool = False) -> TrainPlan:
+    """Validate every input (one-line UserErrors) and name the model this run produces."""
+    from sentiflow.tasks.train.torch_classifier import pick_device
+
+    config.validate()
+    pick_device(config.device)
+    splits = load_dataset(home, dataset)
+    base = resolve_base_model(base_model, offline=offline)
+    check_seq_len(base, config.max_seq_len)
+    version_part = re.sub(r"[^A-Za-z0-9_-]+", "-", splits.version)[:20].strip("-") or "data"
+    model_id = f"{base.short_name}-{version_part}-{config.recipe_hash(splits.version, base.name)}"
+    model_dir = home.model(model_id)
+    pending = resume and latest_checkpoint(home.runs / f"train-{model_id}") is not None
+    return TrainPlan(
+        home=str(home.root), dataset_version=splits.version, labels=splits.labels,
+        base_model=base.source, base_model_name=base.name, config=asdict(config), model_id=model_id,
+        reuse=model_complete(model_dir) and not pending, resume=resume,
+    )
+
+
+def configure_threads(threads: int | None) -> int:
+    """Torch CPU threads: `threads`, else OMP_NUM_THREADS, else the CPUs this process may use
+    (its affinity, not the host's count); one inter-op thread."""
+    import torch
+
+    env = os.environ.get("OMP_NUM_THREADS", "")
+    n = threads or (int(env) if env.isdigit() and int(env) > 0 else len(os.sched_getaffinity(0)))
+    torch.set_num_threads(n)
+    try:
+        torch.set_num_interop_threads(1)  # only allowed before the first parallel op
+    except RuntimeError:
+        pass
+    return n
+
+
+def quiet_transformers() -> None:
+    """No per-file tqdm bars from transformers/safetensors: sentiflow reports progress itself."""
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+
+
+def describe_hardware(device: str) -> str:
+    import torch
+
+    if device == "cuda":
+        return f"{torch.cuda.get_device_name(0)} (CUDA, bf16 autocast)"
+    cpu = platform.processor() or platform.machine()
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return f"{cpu}, {len(os.sched_getaffinity(0))} CPU cores, {torch.get_num_threads()} torch threads"
+
+
+def train_model(plan: TrainPlan, on_event: EventSink = lambda e: None) -> dict[str, Any]:
+    """Fine-tune and save the Hugging Face folder to the staging folder; the training summary."""
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    from sentiflow.tasks.train.data import encode_split, sample_rows
+    from sentiflow.tasks.train.loop import run_training
+    from sentiflow.tasks.train.torch_classifier import pick_device
+
+    started = time.monotonic()
+    config = plan.train_config
+    configure_threads(config.threads)
+    quiet_transformers()
+    device = pick_device(config.device)
+    splits = load_dataset(Home.at(plan.home), plan.dataset_version)
+    tokenizer = AutoTokenizer.from_pretrained(plan.base_model)
+    train = encode_split(tokenizer, sample_rows(splits.train, config.max_train_examples, config.seed),
+                         plan.labels, config.max_seq_len)
+    validation = encode_split(tokenizer, sample_rows(splits.validation, config.max_eval_examples, config.seed),
+                              plan.labels, config.max_seq_len)
+    torch.manual_seed(config.seed)  # the new classification head's initial weights
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()  # "newly initialized: classifier.*" is expected here
+    try:
+        model = AutoModelForSequenceClassification.from_pretrained(
+            plan.base_model, num_labels=len(plan.labels), use_safetensors=True,
+            id2label=dict(enumerate(plan.labels)), label2id={n: i for i, n in enumerate(plan.labels)},
+            ignore_mismatched_sizes=True,  # a base that already has a head of another size
+        )
+    finally:
+        hf_logging.set_verbosity(verbosity)
+    model.to(device)
+    if not plan.resume:
+        shutil.rmtree(plan.work_dir, ignore_errors=True)  # a fresh run never mixes old checkpoints
+    plan.work_dir.mkdir(parents=True, exist_ok=True)
+    result = run_training(model, tokenizer, train, validation, plan.labels, config, device,
+                          plan.work_dir, resume=plan.resume, on_event=on_event)
+    shutil.rmtree(plan.staging_dir, ignore_errors=True)
+    model.save_pretrained(plan.staging_dir, safe_serialization=True)
+    tokenizer.save_pretrained(plan.staging_dir)
+    return {
+        **result.to_json(), "device": device, "hardware": describe_hardware(device),
+        "train_examples": len(train), "wall_seconds": round(time.monotonic() - started, 1),
+    }
+
+
+def evaluate_model(plan: TrainPlan, model_dir: Path | None = None) -> dict[str, Any]:
+    """Fit the temperature on validation; metrics on validation and test with it applied."""
+    from sentiflow.tasks.train.calibrate import calibration_report
+    from sentiflow.tasks.train.evaluate import classification_metrics, expected_calibration_error, gold_ids
+    from sentiflow.tasks.train.torch_classifier import TorchClassifier
+    from sentiflow.tasks.core.classifier import softmax
+
+    config = plan.train_config
+    configure_threads(config.threads)
+    quiet_transformers()
+    splits = load_dataset(Home.at(plan.home), plan.dataset_version)
+    record = ModelRecord(plan.model_id, plan.base_model_name, "finetuned", "torch", plan.labels, "")
+    clf = TorchClassifier.load(model_dir or plan.staging_dir, record, device=config.device)
+    clf.max_length = config.max_seq_len
+    logits, gold = {}, {}
+    for split in ("validation", "test"):
+        frame = getattr(splits, split)
+        gold[split] = gold_ids(frame["label"].tolist(), plan.labels)
+        logits[split] = clf.logits(frame["text"].astype(str).tolist(), batch_size=128)
+    calibration = calibration_report(logits["validation"], gold["validation"])
+    metrics: dict[str, Any] = {"calibration": calibration}
+    for split in ("validation", "test"):
+        m = classification_metrics(logits[split], gold[split], plan.labels, calibration["temperature"])
+        m["ece_uncalibrated"] = expected_calibration_error(softmax(logits[split]), gold[split])
+        metrics[split] = m
+    return metrics
+
+
+def publish_model(plan: TrainPlan, training: dict[str, Any], metrics: dict[str, Any]) -> ModelRecord:
+    """Finish the staging folder, move it to models/ID and register it."""
+    import json
+
+    home, staging = Home.at(plan.home), plan.staging_dir
+    temperature = metrics["calibration"]["temperature"]
+    config_json = json.loads((staging / "config.json").read_text(encoding="utf-8"))
+    config_json[TEMPERATURE_KEY] = temperature
+    write_json(config_json, staging / "config.json")
+    write_json({"model_id": plan.model_id, "dataset_version": plan.dataset_version, **metrics,
+                "training": training, "config": plan.config}, staging / METRICS_FILE)
+    record = ModelRecord(
+        model_id=plan.model_id, base_model=plan.base_model_name, kind="finetuned", format="torch",
+        labels=list(plan.labels), path=str(plan.model_dir.relative_to(home.root)),
+        dataset_version=plan.dataset_version, temperature=temperature,
+        metrics={k: metrics[k] for k in ("validation", "test", "calibration")},
+    )
+    write_text(render_card(record, plan.train_config, metrics, training), staging / "README.md")
+    shutil.rmtree(plan.model_dir, ignore_errors=True)  # an older, unfinished copy of this id
+    plan.model_dir.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(staging, plan.model_dir)
+    registered = register(home, record)
+    if training.get("stop_reason") != "time budget":
+        shutil.rmtree(plan.work_dir, ignore_errors=True)  # nothing left to resume
+    return registered
+
+
+def reuse_model(plan: TrainPlan) -> tuple[ModelRecord, dict[str, Any]]:
+    """The finished model with this id (registered again if the warehouse lost it) and its metrics."""
+    import json
+
+    from sentiflow.tasks.core.errors import UserError
+
+    home = Home.at(plan.home)
+    try:
+        record = get_model(home, plan.model_id)
+    except UserError:
+        record = read_meta(plan.model_dir)
+        record.stage = "candidate"
+        record = register(home, record)
+    metrics = json.loads((plan.model_dir / METRICS_FILE).read_text(encoding="utf-8"))
+    return record, metrics

@@ -1,0 +1,248 @@
+"""The training loop: AdamW with linear warm-up and decay, early stopping on validation
+macro-F1, a wall-clock budget, and resumable checkpoints.
+
+It reports through one callback (`on_event`) so the caller decides where lines go: the
+Prefect run logger, a progress bar, a test's list. On CPU, a seed fixes everything (sampling,
+batch order, dropout), and a run resumed from a checkpoint ends with the same weights as one
+that was never interrupted.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sentiflow.tasks.train.checkpoint import (
+    BEST_WEIGHTS, latest_checkpoint, load_checkpoint, load_weights, save_checkpoint, save_weights,
+)
+from sentiflow.tasks.train.config import TrainConfig
+from sentiflow.tasks.train.data import EncodedSplit, bucketed_batches, collate, padding_share
+from sentiflow.tasks.train.evaluate import classification_metrics
+
+
+NLL_MIN_GAIN = 1e-4  # validation loss drop (nats) that counts as a gain when macro-F1 ties
+
+
+@dataclass
+class TrainEvent:
+    """One thing worth reporting. `kind`: header, step (every step, for bars), progress
+    (every `log_every` steps), eval, checkpoint, stop."""
+
+    kind: str
+    step: int
+    total_steps: int
+    message: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+EventSink = Callable[[TrainEvent], None]
+
+
+@dataclass
+class LoopState:
+    """Everything besides tensors that a resumed run needs (saved as JSON in checkpoints)."""
+
+    step: int = 0  # optimizer steps done; with the seed it fixes the data position
+    best_macro_f1: float = -1.0
+    best_nll: float = float("inf")  # validation loss of the best checkpoint: breaks macro-F1 ties
+    best_step: int = 0
+    evals_without_gain: int = 0
+    train_seconds: float = 0.0  # time inside optimizer steps, all invocations together
+    samples: int = 0
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class LoopResult:
+    steps: int
+    total_steps: int
+    stop_reason: str  # completed | early stopping | time budget
+    best_step: int
+    best_validation_macro_f1: float
+    train_seconds: float
+    samples_per_second: float
+    resumed_from_step: int | None
+    history: list[dict[str, Any]]
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def plan_steps(n_train: int, config: TrainConfig) -> tuple[int, int, int]:
+    """(steps per epoch, total steps, steps between validation passes)."""
+    per_epoch = max(1, math.ceil(n_train / config.batch_size))
+    total = max(1, math.ceil(config.epochs * per_epoch))
+    if config.max_steps is not None:
+        total = min(total, config.max_steps)
+    return per_epoch, total, max(1, min(total, math.ceil(per_epoch / config.evals_per_epoch)))
+
+
+def make_optimizer(model: Any, config: TrainConfig, total_steps: int) -> tuple[Any, Any]:
+    """AdamW (no decay on biases and norms) and a linear warm-up then linear decay to 0."""
+    import torch
+
+    decay, no_decay = [], []
+    for name, param in model.named_parameters():
+        if param.requires_grad:
+            (no_decay if param.ndim < 2 or "norm" in name.lower() else decay).append(param)
+    optimizer = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=config.lr,
+    )
+    warmup = int(config.warmup_ratio * total_steps)
+
+    def lr_factor(step: int) -> float:
+        if step < warmup:
+            return (step + 1) / (warmup + 1)
+        return max(0.0, (total_steps - step) / max(1, total_steps - warmup))
+
+    return optimizer, torch.optim.lr_scheduler.LambdaLR(optimizer, lr_factor)
+
+
+def validation_metrics(model: Any, tokenizer: Any, split: EncodedSplit, labels: Sequence[str], device: str,
+                       max_len: int, batch_size: int) -> dict[str, Any]:
+    """Macro-F1 and friends of the model as it is now (eval mode, inference_mode)."""
+    from sentiflow.tasks.train.torch_classifier import TorchClassifier
+
+    was_training = model.training
+    model.eval()
+    clf = TorchClassifier(model, tokenizer, list(labels), 1.0, device, max_length=max_len)
+    logits = clf.logits(split.texts, batch_size=batch_size)
+    model.train(was_training)
+    return classification_metrics(logits, np.array(split.label_ids), labels)
+
+
+def _header(train: EncodedSplit, validation: EncodedSplit, config: TrainConfig, labels: Sequence[str],
+            device: str, per_epoch: int, total: int, resumed: int | None) -> TrainEvent:
+    import torch
+
+    budget = f"{config.max_minutes:g} min" if config.max_minutes else "none"
+    pad = padding_share(train.lengths, bucketed_batches(train.lengths, config.batch_size, config.seed, 0))
+    lines = [
+        f"train examples {len(train)}, validation examples {len(validation)}, labels {list(labels)}",
+        f"batch size {config.batch_size}, {per_epoch} steps/epoch, {total} steps ({config.epochs:g} epochs"
+        f"{', capped at max_steps' if config.max_steps and total == config.max_steps else ''}), lr {config.lr:g}",
+        f"time budget {budget}, device {device}, torch threads {torch.get_num_threads()}, "
+        f"max_seq_len {config.max_seq_len}, padding {pad:.0%} of token slots (dynamic, length-bucketed)",
+    ]
+    if resumed is not None:
+        lines.append(f"resuming from checkpoint at step {resumed}")
+    for i in range(min(3, len(train))):
+        lines.append(f"  sample: [{labels[train.label_ids[i]]}] {train.texts[i][:90]!r}")
+    return TrainEvent("header", resumed or 0, total, "\n".join(lines),
+                      {"examples": len(train), "batch_size": config.batch_size, "total_steps": total})
+
+
+def run_training(model: Any, tokenizer: Any, train: EncodedSplit, validation: EncodedSplit,
+                 labels: Sequence[str], config: TrainConfig, device: str, work_dir: Path,
+                 resume: bool = False, on_event: EventSink = lambda e: None) -> LoopResult:
+    """Train `model` in place; on return it holds the best weights seen on validation."""
+    import torch
+
+    per_epoch, total, eval_every = plan_steps(len(train), config)
+    optimizer, scheduler = make_optimizer(model, config, total)
+    state, resumed = LoopState(), None
+    checkpoint = latest_checkpoint(work_dir) if resume else None
+    if checkpoint is not None:
+        state = LoopState(**load_checkpoint(checkpoint, model, optimizer, scheduler))
+        resumed = state.step
+    else:
+        torch.manual_seed(config.seed)  # dropout stream independent of how the head was drawn
+    on_event(_header(train, validation, config, labels, device, per_epoch, total, resumed))
+    pad_id = tokenizer.pad_token_id or 0
+    eval_batch = max(64, 2 * config.batch_size)
+    started, stop_reason, batches, batches_epoch = time.monotonic(), "completed", [], -1
+    window_loss, window_samples, window_seconds = 0.0, 0, 0.0
+    model.train()
+
+    def evaluate_now() -> None:
+        metrics = validation_metrics(model, tokenizer, validation, labels, device, config.max_seq_len, eval_batch)
+        record = {k: metrics[k] for k in ("accuracy", "macro_f1", "nll")} | {"step": state.step}
+        state.history.append(record)
+        # small validation sets tie on macro-F1 often (e.g. at 1.0); then lower loss wins
+        f1, best_f1 = round(metrics["macro_f1"], 6), round(state.best_macro_f1, 6)
+        better = f1 > best_f1 or (f1 == best_f1 and metrics["nll"] < state.best_nll - NLL_MIN_GAIN)
+        if better:
+            state.best_macro_f1, state.best_nll = metrics["macro_f1"], metrics["nll"]
+            state.best_step, state.evals_without_gain = state.step, 0
+            save_weights(model, work_dir / BEST_WEIGHTS)
+        else:
+            state.evals_without_gain += 1
+        on_event(TrainEvent("eval", state.step, total,
+                            f"step {state.step}/{total} validation accuracy {metrics['accuracy']:.4f} "
+                            f"macro-F1 {metrics['macro_f1']:.4f} loss {metrics['nll']:.4f}{' (best so far)' if better else ''}", record))
+
+    while state.step < total:
+        epoch, position = divmod(state.step, per_epoch)
+        if epoch != batches_epoch:
+            batches, batches_epoch = bucketed_batches(train.lengths, config.batch_size, config.seed, epoch), epoch
+        batch = {k: v.to(device) for k, v in collate(train, batches[position], pad_id).items()}
+        step_start = time.monotonic()
+        with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=device == "cuda"):
+            loss = model(**batch).loss
+        loss.backward()
+        if config.max_grad_norm > 0:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
+        optimizer.step()
+        scheduler.step()
+        optimizer.zero_grad(set_to_none=True)
+        state.step += 1
+        n = len(batches[position])
+        state.samples += n
+        step_seconds = time.monotonic() - step_start
+        state.train_seconds += step_seconds
+        loss_value = loss.detach().item()
+        window_loss, window_samples, window_seconds = window_loss + loss_value * n, window_samples + n, window_seconds + step_seconds
+        on_event(TrainEvent("step", state.step, total, data={"loss": loss_value}))
+
+        if state.step % config.log_every == 0 or state.step == total:
+            rate = window_samples / max(window_seconds, 1e-9)  # training steps only, not evaluation
+            on_event(TrainEvent(
+                "progress", state.step, total,
+                f"step {state.step}/{total} epoch {state.step / per_epoch:.2f} loss {window_loss / window_samples:.4f} "
+                f"lr {scheduler.get_last_lr()[0]:.2e} {rate:.0f} samples/s elapsed {(time.monotonic() - started) / 60:.1f} min",
+                {"loss": window_loss / window_samples, "samples_per_second": rate},
+            ))
+            window_loss, window_samples, window_seconds = 0.0, 0, 0.0
+
+        evaluated = state.step % eval_every == 0 or state.step == total
+        if evaluated:
+            evaluate_now()
+            if config.patience and state.evals_without_gain >= config.patience and state.step < total:
+                stop_reason = "early stopping"
+        out_of_time = config.max_minutes is not None and time.monotonic() - started >= config.max_minutes * 60
+        if out_of_time and state.step < total and stop_reason == "completed":
+            stop_reason = "time budget"
+            if not evaluated:
+                evaluate_now()
+        saving = config.checkpoint_every and state.step % config.checkpoint_every == 0
+        if (saving and state.step < total) or stop_reason == "time budget":
+            save_checkpoint(work_dir, state.step, model, optimizer, scheduler, asdict(state))
+            on_event(TrainEvent("checkpoint", state.step, total, f"checkpoint saved at step {state.step}"))
+        if stop_reason != "completed":
+            break
+
+    if state.best_step != state.step:
+        load_weights(model, work_dir / BEST_WEIGHTS)
+    if stop_reason == "time budget":
+        message = (f"stopped at the time budget ({config.max_minutes:g} min) after step {state.step}/{total}; "
+                   "`--resume` continues from here")
+    elif stop_reason == "early stopping":
+        message = f"stopped early at step {state.step}/{total}: no validation gain in {config.patience} evaluations"
+    else:
+        message = f"finished {state.step}/{total} steps"
+    on_event(TrainEvent("stop", state.step, total,
+                        f"{message}; kept the best checkpoint: step {state.best_step}, "
+                        f"validation macro-F1 {state.best_macro_f1:.4f}", {"stop_reason": stop_reason}))
+    return LoopResult(
+        steps=state.step, total_steps=total, stop_reason=stop_reason, best_step=state.best_step,
+        best_validation_macro_f1=state.best_macro_f1, train_seconds=round(state.train_seconds, 2),
+        samples_per_second=round(state.samples / max(state.train_seconds, 1e-9), 1),
+        resumed_from_step=resumed, history=state.history,
+    )
