@@ -1,0 +1,42 @@
+"""The compress flow: a fine-tuned model -> smaller, faster candidates, measured against it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import flow
+
+from sentiflow.tasks.compress.prefect_tasks import (
+    artifact_task, candidate_task, choose_task, compression_summary, eval_sets_task, measure_parent_task,
+    prepare_task, training_data_task,
+)
+
+
+@flow(name="compress", flow_run_name="compress-{model}-{method}-{profile}")
+def compress_flow(
+    home: str,
+    model: str = "production",
+    method: str = "auto",
+    max_accuracy_drop: float = 1.0,
+    target_layers: int | None = None,
+    seed: int = 42,
+    max_minutes: float | None = None,
+    profile: str = "quick",
+    dataset: str | None = None,
+    promote: bool = True,
+) -> dict[str, Any]:
+    """Quantize, prune and/or distil `model`; return the fastest candidate within
+    `max_accuracy_drop` points of its validation accuracy (promoted if the parent was production)."""
+    job = prepare_task(home, model, method, max_accuracy_drop, target_layers, seed, max_minutes, profile,
+                       dataset, promote)
+    data = eval_sets_task(job)
+    training = training_data_task(job)
+    parent = measure_parent_task(job, data)
+    rows = [
+        candidate_task.with_options(task_run_name=f"candidate-{spec.tag()}")(job, spec, training, data, parent)
+        for spec in job.plan
+    ]
+    decision = choose_task(job, rows)
+    summary = compression_summary(job, parent, rows, decision)
+    artifact_task(summary)
+    return summary

@@ -1,0 +1,110 @@
+"""The model card (README.md) of a compressed model: what was done, and what it cost.
+
+The figures come from `measure.Evaluation` for the model and its parent, measured in the same
+run on the same splits and hardware, so every ratio on the card compares like with like.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sentiflow.tasks.compress.measure import Evaluation, compare
+from sentiflow.tasks.warehouse.registry import ModelRecord
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1e6:.1f} MB"
+
+
+def _row(name: str, e: Evaluation, agreement: str) -> str:
+    return (
+        f"| {name} | {_mb(e.size_bytes)} | {e.parameters:,} | {e.latency_ms_p50:.1f} / {e.latency_ms_p95:.1f} | "
+        f"{e.throughput:.0f} | {e.validation['accuracy']:.4f} | {e.test['accuracy']:.4f} | "
+        f"{e.test['macro_f1']:.4f} | {agreement} |"
+    )
+
+
+def describe_method(details: dict[str, Any]) -> list[str]:
+    """One bullet per step that produced the model (distill / prune / quantize)."""
+    lines = []
+    if "distill" in details:
+        d = details["distill"]
+        t = d["training"]
+        lines.append(
+            f"- distilled into {d['student_layers']} of {d['parent_layers']} layers, initialised from parent layers "
+            f"{d['initialised_from_parent_layers']}; {t['steps']} steps, loss {t['loss_first']} -> {t['loss_last']}"
+        )
+    if "prune" in details:
+        p = details["prune"]
+        lines.append(
+            f"- pruned: removed layers {p['removed_layers'] or 'none'} (kept {p['kept_layers']}), FFN neurons "
+            f"{p['ffn_neurons_before']} -> {p['ffn_neurons_after']} per layer; {p['parameters_removed']:,} "
+            f"parameters removed ({p['parameters_before']:,} -> {p['parameters_after']:,})"
+        )
+        if p.get("recovery"):
+            r = p["recovery"]
+            lines.append(f"- recovered by distillation from the parent: {r['steps']} steps, loss "
+                         f"{r['loss_first']} -> {r['loss_last']}")
+    if "quantize" in details:
+        q = details["quantize"]
+        lines.append(
+            f"- int8 dynamic quantization with ONNX Runtime (per-channel weights, {q['onnx_file']}): "
+            f"{_mb(q['fp32_bytes'])} fp32 graph -> {_mb(q['int8_bytes'])}"
+        )
+    return lines
+
+
+def render_card(record: ModelRecord, model: Evaluation, parent: Evaluation, details: dict[str, Any],
+                environment: dict[str, Any]) -> str:
+    """Markdown for models/ID/README.md."""
+    ratios = compare(model, parent)
+    library = "onnx" if record.format == "onnx" else "transformers"
+    lines = [
+        "---",
+        f"library_name: {library}",
+        "pipeline_tag: text-classification",
+        f"base_model: {record.base_model}",
+        f"tags: [sentiment, sentiflow, {record.kind.replace('+', ', ')}]",
+        "---",
+        "",
+        f"# {record.model_id}",
+        "",
+        f"A {record.kind} version of `{record.parent_id}` ({', '.join(record.labels)}), made by `sentiflow compress`.",
+        "",
+        "## How it was made",
+        "",
+        *describe_method(details),
+        "",
+        "## Measured against the parent",
+        "",
+        f"Same run, same hardware ({environment['hardware']}), same splits of dataset `{record.dataset_version}`; "
+        f"throughput over the test split in length-sorted batches of {environment['batch_size']}, latency over "
+        f"{environment['latency_samples']} single-text calls. Agreement: share of test texts where this model "
+        "predicts the parent's class.",
+        "",
+        "| model | size on disk | parameters | latency p50 / p95 (ms) | texts/s | validation acc. | test acc. "
+        "| test macro-F1 | agreement |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        _row(f"parent `{record.parent_id}`", parent, "1.0000"),
+        _row(f"this model ({record.kind})", model, f"{model.test['agreement']:.4f}"),
+        "",
+        f"{ratios['size_ratio']}x smaller, {ratios['throughput_ratio']}x the throughput, "
+        f"{ratios['latency_p50_ratio']}x lower p50 latency; accuracy drop "
+        f"{ratios['validation_accuracy_drop_points']} points on validation, "
+        f"{ratios['test_accuracy_drop_points']} on test.",
+        "",
+        f"Calibration: temperature T = {model.temperature} ({model.temperature_source}; the parent's is "
+        f"{parent.temperature}).",
+        "",
+        "## Use",
+        "",
+        "```python",
+        "from sentiflow.tasks.core.classifier import load_classifier, predict_proba",
+        f'clf = load_classifier("models/{record.model_id}")  # same interface as the parent',
+        'probs = predict_proba(clf, ["what a great film"])',
+        "```",
+        "",
+        "Limits: those of the parent, plus the accuracy drop and disagreement measured above.",
+        "",
+    ]
+    return "\n".join(lines)

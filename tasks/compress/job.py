@@ -1,0 +1,149 @@
+"""One `compress` run: its inputs checked once, up front, and the data every candidate shares.
+
+`prepare_job` turns every user mistake into a one-line UserError before any work starts (the
+CLI calls it before the flow): unknown model, a model that is not a torch BERT-family
+encoder, a bad --target-layers, --max-accuracy-drop or --profile, a parent without a dataset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from sentiflow.tasks.compress.auto import CandidateSpec, plan_candidates, validate_budget
+from sentiflow.tasks.compress.encoder import check_supported
+from sentiflow.tasks.compress.measure import EvalSets, LabelledTexts
+from sentiflow.tasks.compress.profiles import CompressProfile, get_profile
+from sentiflow.tasks.core.errors import UserError
+from sentiflow.tasks.core.home import Home
+from sentiflow.tasks.warehouse.registry import ModelRecord, get_model
+
+if TYPE_CHECKING:
+    from sentiflow.tasks.train.data import EncodedSplit
+
+MAX_SEQ_LEN = 128  # tokens; the same truncation the classifiers use at inference
+Log = Callable[[str], None]
+
+
+@dataclass
+class CompressionJob:
+    home: str
+    parent: ModelRecord
+    dataset_version: str
+    method: str
+    profile: CompressProfile
+    plan: list[CandidateSpec]
+    max_accuracy_drop: float
+    seed: int
+    threads: int  # CPU threads for every model measured, parent and candidates alike
+    promote: bool  # promote the chosen candidate when the parent is the production model
+
+    @property
+    def parent_dir(self) -> Path:
+        return Home.at(self.home).root / self.parent.path
+
+    def model_id(self, spec: CandidateSpec) -> str:
+        """`<parent>-int8`, `<parent>-distil3-<recipe hash>`, `<parent>-distil3-<hash>-int8`...
+
+        The hash covers what changes a trained candidate's weights (profile recipe, loss mix,
+        seed), so a rerun with the same settings finds the model it built before.
+        """
+        if not spec.trains:
+            return f"{self.parent.model_id}-int8"
+        structural = CandidateSpec(spec.steps[:1], spec.layers)
+        training = self.profile.distill if structural.steps[0] == "distill" else self.profile.prune_recovery
+        digest = training.recipe.recipe_hash(
+            self.profile.name, str(self.profile.train_examples), str(training.alpha), str(training.temperature)
+        )
+        base = f"{self.parent.model_id}-{structural.tag()}-{digest[:6]}"
+        return f"{base}-int8" if spec.steps[-1] == "quantize" else base
+
+
+def prepare_job(home: Home, model: str, method: str = "auto", max_accuracy_drop: float = 1.0,
+                target_layers: int | None = None, seed: int = 42, max_minutes: float | None = None,
+                profile: str = "quick", dataset: str | None = None, promote: bool = True) -> CompressionJob:
+    """Check every input and plan the candidates; raises one-line UserErrors."""
+    from transformers import AutoConfig
+
+    from sentiflow.tasks.compress.onnx_classifier import default_threads
+    from sentiflow.tasks.curate.dataset import resolve_version
+
+    validate_budget(max_accuracy_drop)
+    base_profile = get_profile(profile, seed, max_minutes)
+    parent = get_model(home, model)
+    parent_dir = home.root / parent.path
+    if not parent_dir.is_dir():
+        raise UserError(f"model {parent.model_id!r} is registered but its folder {parent_dir} is missing")
+    if parent.format != "torch":
+        raise UserError(
+            f"model {parent.model_id!r} is already compressed ({parent.kind}, {parent.format}); "
+            f"compress its fp32 parent {parent.parent_id or '(unknown)'} instead"
+        )
+    config = AutoConfig.from_pretrained(parent_dir)
+    check_supported(config.model_type, parent.model_id)
+    plan = plan_candidates(method, base_profile, config.num_hidden_layers, target_layers, parent.model_id)
+    trained = sum(1 for spec in plan if spec.trains and len(spec.steps) == 1)
+    version = dataset or parent.dataset_version
+    if version is None:
+        raise UserError(
+            f"model {parent.model_id!r} records no dataset version; pass --dataset VERSION to evaluate it on"
+        )
+    return CompressionJob(
+        home=str(home.root), parent=parent, dataset_version=resolve_version(home, version), method=method,
+        profile=get_profile(profile, seed, max_minutes, trained), plan=plan,
+        max_accuracy_drop=max_accuracy_drop, seed=seed, threads=default_threads(), promote=promote,
+    )
+
+
+def load_eval_sets(job: CompressionJob) -> EvalSets:
+    """Validation and test (seeded samples in the quick profile) and the latency texts."""
+    from sentiflow.tasks.train.data import sample_rows
+    from sentiflow.tasks.train.evaluate import gold_ids
+    from sentiflow.tasks.train.inputs import load_dataset
+
+    splits = load_dataset(Home.at(job.home), job.dataset_version)
+
+    def labelled(frame) -> LabelledTexts:
+        frame = sample_rows(frame, job.profile.eval_examples, job.seed)
+        return LabelledTexts(frame["text"].astype(str).tolist(), gold_ids(frame["label"].tolist(), job.parent.labels))
+
+    test = labelled(splits.test)
+    return EvalSets(labelled(splits.validation), test, test.texts[: job.profile.latency_samples])
+
+
+@dataclass
+class TrainingData:
+    """What students learn from: a tokenised train sample and the parent's logits on it."""
+
+    split: "EncodedSplit"
+    teacher_logits: np.ndarray
+    pad_id: int
+
+    def summary(self) -> dict[str, Any]:
+        return {"examples": len(self.split), "teacher_accuracy": float(
+            np.mean(self.teacher_logits.argmax(axis=1) == np.asarray(self.split.label_ids)))}
+
+
+def load_training_data(job: CompressionJob, log: Log | None = None) -> TrainingData:
+    """Tokenise the train sample once and score it with the parent once (soft targets)."""
+    from transformers import AutoTokenizer
+
+    from sentiflow.tasks.core.classifier import load_classifier
+    from sentiflow.tasks.train.data import encode_split, sample_rows
+    from sentiflow.tasks.train.inputs import load_dataset
+
+    splits = load_dataset(Home.at(job.home), job.dataset_version)
+    frame = sample_rows(splits.train, job.profile.train_examples, job.seed)
+    tokenizer = AutoTokenizer.from_pretrained(job.parent_dir)
+    split = encode_split(tokenizer, frame, job.parent.labels, MAX_SEQ_LEN)
+    teacher = load_classifier(job.parent_dir, device="cpu", threads=job.threads)
+    logits = teacher.logits(split.texts, batch_size=128)
+    data = TrainingData(split, logits, tokenizer.pad_token_id or 0)
+    if log:
+        log(f"soft targets: parent scored {len(split)} train texts (agrees with gold on "
+            f"{data.summary()['teacher_accuracy']:.1%})")
+    return data

@@ -1,0 +1,77 @@
+"""int8 ONNX models behind the Classifier interface (ONNX Runtime, CPU execution provider).
+
+Same behaviour as TorchClassifier: texts truncated at 128 tokens, batches of similar length
+with padding only to the longest text in the batch, logits returned in input order.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from sentiflow.tasks.core.errors import UserError
+from sentiflow.tasks.train.torch_classifier import length_sorted_batches
+from sentiflow.tasks.warehouse.registry import ModelRecord
+
+ONNX_DIR = "onnx"
+
+
+def default_threads() -> int:
+    """Physical cores this process may use: ORT's intra-op pool gains nothing from hyperthreads."""
+    import psutil
+
+    available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    physical = psutil.cpu_count(logical=False) or available
+    return max(1, min(available, physical))
+
+
+def find_onnx_file(model_dir: Path) -> Path:
+    files = sorted((model_dir / ONNX_DIR).glob("*.onnx"))
+    if len(files) != 1:
+        found = ", ".join(f.name for f in files) or "none"
+        raise UserError(f"{model_dir}/{ONNX_DIR} should hold exactly one .onnx file (found: {found})")
+    return files[0]
+
+
+class OnnxClassifier:
+    """A sequence classifier exported to ONNX (int8 weights), run by ONNX Runtime on CPU."""
+
+    def __init__(self, session, tokenizer, labels: list[str], temperature: float, max_length: int = 128):
+        self.session, self.tokenizer = session, tokenizer
+        self.labels, self.temperature, self.max_length = labels, temperature, max_length
+        self._inputs = {i.name for i in session.get_inputs()}
+
+    @classmethod
+    def load(cls, model_dir: Path, meta: ModelRecord, threads: int | None = None) -> "OnnxClassifier":
+        import onnxruntime as ort
+        from transformers import AutoTokenizer
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or default_threads()
+        options.inter_op_num_threads = 1  # one request at a time; parallelism is inside each op
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        session = ort.InferenceSession(
+            str(find_onnx_file(Path(model_dir))), options, providers=["CPUExecutionProvider"]
+        )
+        tokenizer = AutoTokenizer.from_pretrained(model_dir)
+        return cls(session, tokenizer, list(meta.labels), float(meta.temperature))
+
+    def logits(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        texts = list(texts)
+        out = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
+        if not texts:
+            return out
+        ids = self.tokenizer(texts, truncation=True, max_length=self.max_length)["input_ids"]
+        for batch in length_sorted_batches([len(x) for x in ids], batch_size):
+            enc = self.tokenizer.pad({"input_ids": [ids[i] for i in batch]}, return_tensors="np")
+            feed = {
+                "input_ids": enc["input_ids"].astype(np.int64),
+                "attention_mask": enc["attention_mask"].astype(np.int64),
+                # single-segment inputs: segment 0 everywhere, as the torch model assumes
+                "token_type_ids": np.zeros_like(enc["input_ids"], dtype=np.int64),
+            }
+            out[batch] = self.session.run(["logits"], {k: v for k, v in feed.items() if k in self._inputs})[0]
+        return out

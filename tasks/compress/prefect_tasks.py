@@ -1,0 +1,152 @@
+"""Prefect tasks around the pure compression modules: inputs in, pure call, summary back.
+
+A candidate that fails to build (an export the ONNX exporter cannot handle, say) becomes a row
+with its error in the summary; the other candidates still run and the choice is made among
+those that were measured.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import get_run_logger, task
+from prefect.artifacts import create_table_artifact
+from prefect.cache_policies import NONE
+
+from sentiflow.tasks.compress import candidates as cand
+from sentiflow.tasks.compress.auto import CandidateSpec, Outcome, choose
+from sentiflow.tasks.compress.job import CompressionJob, TrainingData, load_eval_sets, load_training_data, prepare_job
+from sentiflow.tasks.compress.measure import EvalSets, Evaluation, compare
+from sentiflow.tasks.core.home import Home
+from sentiflow.tasks.warehouse.registry import promote
+
+
+def _log(message: str) -> None:
+    get_run_logger().info(message)
+
+
+@task(name="plan-compression", cache_policy=NONE)
+def prepare_task(home: str, model: str, method: str, max_accuracy_drop: float, target_layers: int | None,
+                 seed: int, max_minutes: float | None, profile: str, dataset: str | None,
+                 promote_chosen: bool) -> CompressionJob:
+    """Check the inputs, find the parent, plan the candidates."""
+    from sentiflow.tasks.train.finetune import quiet_transformers
+
+    quiet_transformers()
+    job = prepare_job(Home.at(home), model, method, max_accuracy_drop, target_layers, seed, max_minutes,
+                      profile, dataset, promote_chosen)
+    _log(f"parent {job.parent.model_id} ({job.parent.kind}); dataset {job.dataset_version}; "
+         f"candidates: {', '.join(job.model_id(s) for s in job.plan)}")
+    return job
+
+
+@task(name="load-evaluation-data", cache_policy=NONE, retries=3, retry_delay_seconds=[2, 5, 15])
+def eval_sets_task(job: CompressionJob) -> EvalSets:
+    """Validation and test texts with gold labels, and the latency sample."""
+    return load_eval_sets(job)
+
+
+@task(name="soft-targets", cache_policy=NONE)
+def training_data_task(job: CompressionJob) -> TrainingData | None:
+    """The parent's logits on the train sample (only when a candidate trains)."""
+    if not any(spec.trains for spec in job.plan):
+        return None
+    return load_training_data(job, log=_log)
+
+
+@task(name="measure-parent", cache_policy=NONE)
+def measure_parent_task(job: CompressionJob, data: EvalSets) -> Evaluation:
+    """The parent's figures, measured in this run on this machine."""
+    parent = cand.measure_parent(job, data)
+    _log(f"parent: validation accuracy {parent.accuracy:.4f}, {parent.throughput:.0f} texts/s, "
+         f"p50 {parent.latency_ms_p50:.1f} ms, {parent.size_bytes / 1e6:.1f} MB")
+    return parent
+
+
+def candidate_row(job: CompressionJob, spec: CandidateSpec, model_id: str, model: Evaluation | None,
+                  parent: Evaluation, reused: bool = False, error: str | None = None) -> dict[str, Any]:
+    """One line of the summary and of the artifact table."""
+    row: dict[str, Any] = {"model_id": model_id, "kind": spec.kind, "reused": reused, "error": error}
+    if model is None:
+        return row
+    ratios = compare(model, parent)
+    return row | {
+        "size_bytes": model.size_bytes, "parameters": model.parameters,
+        "latency_ms_p50": model.latency_ms_p50, "latency_ms_p95": model.latency_ms_p95,
+        "throughput": model.throughput, "validation_accuracy": model.validation["accuracy"],
+        "test_accuracy": model.test["accuracy"], "test_macro_f1": model.test["macro_f1"],
+        "agreement": model.test["agreement"], "accuracy_drop_points": ratios["validation_accuracy_drop_points"],
+        "size_ratio": ratios["size_ratio"], "throughput_ratio": ratios["throughput_ratio"],
+        "within_budget": ratios["validation_accuracy_drop_points"] <= job.max_accuracy_drop,
+        "temperature": model.temperature,
+    }
+
+
+@task(name="compress-candidate", cache_policy=NONE)
+def candidate_task(job: CompressionJob, spec: CandidateSpec, training: TrainingData | None, data: EvalSets,
+                   parent: Evaluation) -> dict[str, Any]:
+    """Build (or reuse), measure and register one candidate; a failure is returned as data."""
+    model_id = job.model_id(spec)
+    try:
+        built = cand.build_candidate(job, spec, training, log=_log)
+        model = cand.measure_candidate(job, built, data, parent)
+        cand.publish_candidate(job, built, model, parent, cand.environment(job, data))
+    except Exception as exc:  # one candidate's failure must not lose the others
+        message = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+        get_run_logger().warning(f"{model_id} failed: {message}")
+        return candidate_row(job, spec, model_id, None, parent, error=message)
+    row = candidate_row(job, spec, model_id, model, parent, reused=built.reused)
+    _log(f"{model_id}: {row['size_ratio']}x smaller, {row['throughput_ratio']}x throughput, "
+         f"accuracy drop {row['accuracy_drop_points']:.2f} points, agreement {row['agreement']:.4f}")
+    return row
+
+
+@task(name="choose-candidate", cache_policy=NONE)
+def choose_task(job: CompressionJob, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The fastest candidate within the budget; promoted when it replaces a production parent."""
+    outcomes = [Outcome(r["model_id"], r["kind"], r["accuracy_drop_points"], r["throughput"])
+                for r in rows if r["error"] is None]
+    decision = choose(outcomes, job.max_accuracy_drop).to_json()
+    promoted = bool(decision["chosen"]) and job.promote and job.parent.stage == "production"
+    if promoted:
+        promote(Home.at(job.home), decision["chosen"])
+        note = f"{decision['chosen']} replaces its parent {job.parent.model_id} as the production model"
+    elif decision["chosen"] and job.parent.stage != "production":
+        note = f"not promoted: the parent {job.parent.model_id} is not the production model"
+    elif decision["chosen"]:
+        note = "not promoted (--no-promote)"
+    else:
+        note = "nothing promoted: no candidate met the accuracy budget"
+    _log(decision["reason"])
+    _log(note)
+    return decision | {"promoted": promoted, "promotion_note": note}
+
+
+def compression_summary(job: CompressionJob, parent: Evaluation, rows: list[dict[str, Any]],
+                        decision: dict[str, Any]) -> dict[str, Any]:
+    """The flow's JSON result."""
+    return {
+        "parent": {"model_id": job.parent.model_id, "kind": job.parent.kind, "size_bytes": parent.size_bytes,
+                   "parameters": parent.parameters, "latency_ms_p50": parent.latency_ms_p50,
+                   "latency_ms_p95": parent.latency_ms_p95, "throughput": parent.throughput,
+                   "validation_accuracy": parent.validation["accuracy"], "test_accuracy": parent.test["accuracy"],
+                   "test_macro_f1": parent.test["macro_f1"]},
+        "dataset_version": job.dataset_version, "method": job.method, "profile": job.profile.name,
+        "max_accuracy_drop": job.max_accuracy_drop, "candidates": rows, **decision,
+    }
+
+
+@task(name="candidates-artifact", cache_policy=NONE)
+def artifact_task(summary: dict[str, Any]) -> None:
+    """Table artifact `compression-candidates`: the parent and one row per candidate."""
+    columns = ("model_id", "kind", "size_bytes", "parameters", "latency_ms_p50", "latency_ms_p95", "throughput",
+               "validation_accuracy", "test_accuracy", "test_macro_f1")
+    parent = summary["parent"]
+    table = [{**{c: parent.get(c) for c in columns}, "agreement": 1.0, "accuracy_drop_points": 0.0,
+              "chosen": False, "error": None}]
+    for row in summary["candidates"]:
+        table.append({**{c: row.get(c) for c in columns}, "agreement": row.get("agreement"),
+                      "accuracy_drop_points": row.get("accuracy_drop_points"),
+                      "chosen": row["model_id"] == summary["chosen"], "error": row["error"]})
+    create_table_artifact(table=table, key="compression-candidates",
+                          description=f"Compression of {parent['model_id']}: {summary['reason']}")

@@ -1,0 +1,148 @@
+"""The one training loop compression needs: fit a student to a teacher's soft targets.
+
+Distillation trains a shallower student with it; pruning uses it to recover after removing
+structure (the unpruned parent is the teacher, as in CoFi pruning). Loss:
+alpha * KL(teacher || student at temperature T) * T^2 + (1 - alpha) * CE(hard labels); the T^2
+keeps the soft term's gradient scale independent of T (Hinton et al., 2015).
+
+The training stage's loop (`tasks/train/loop.py`) optimises the model's own cross-entropy, so
+it cannot carry a teacher; this loop reuses its pieces instead: TrainConfig, the AdamW
+warm-up/decay schedule, length-bucketed batches and per-batch padding. Teacher logits are
+computed once, before training, with the teacher in eval mode: each example's soft target is
+then the same every epoch, and the teacher costs one inference pass instead of one per epoch.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from sentiflow.tasks.train.config import TrainConfig
+from sentiflow.tasks.train.data import EncodedSplit, bucketed_batches, collate
+from sentiflow.tasks.train.loop import make_optimizer, plan_steps
+
+if TYPE_CHECKING:
+    import torch
+    from transformers import PreTrainedModel
+
+
+@dataclass(frozen=True)
+class StudentTrainingConfig:
+    """The optimisation recipe (epochs, lr, batch size, max_minutes...) plus the KD loss mix."""
+
+    recipe: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=2.0, lr=1e-4))
+    alpha: float = 0.5  # weight of the soft-target term; 1.0 = soft targets only
+    temperature: float = 2.0  # softening of both distributions in the KL term (DistilBERT: 2)
+
+
+@dataclass
+class TrainingLog:
+    """What happened: steps taken and the loss curve (mean loss per window of steps)."""
+
+    steps: int = 0
+    planned_steps: int = 0
+    seconds: float = 0.0
+    losses: list[float] = field(default_factory=list)
+    stopped_by_time: bool = False
+
+    @property
+    def first_loss(self) -> float:
+        return self.losses[0] if self.losses else float("nan")
+
+    @property
+    def last_loss(self) -> float:
+        return self.losses[-1] if self.losses else float("nan")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "steps": self.steps, "planned_steps": self.planned_steps, "seconds": round(self.seconds, 1),
+            "loss_first": round(self.first_loss, 5), "loss_last": round(self.last_loss, 5),
+            "stopped_by_time": self.stopped_by_time,
+        }
+
+
+def distillation_loss(
+    student_logits: "torch.Tensor",
+    teacher_logits: "torch.Tensor",
+    labels: "torch.Tensor",
+    alpha: float,
+    temperature: float,
+) -> "torch.Tensor":
+    """alpha * KL(soft targets) * T^2 + (1 - alpha) * cross-entropy(hard labels)."""
+    import torch.nn.functional as F
+
+    soft = F.kl_div(
+        F.log_softmax(student_logits / temperature, dim=-1),
+        F.softmax(teacher_logits / temperature, dim=-1),
+        reduction="batchmean",
+    ) * (temperature**2)
+    hard = F.cross_entropy(student_logits, labels)
+    return alpha * soft + (1.0 - alpha) * hard
+
+
+def train_student(
+    student: "PreTrainedModel",
+    pad_id: int,
+    train: EncodedSplit,
+    teacher_logits: np.ndarray,
+    config: StudentTrainingConfig,
+    log: Callable[[str], None] | None = None,
+) -> TrainingLog:
+    """Train `student` in place on `train` (tokenised) and the teacher's logits for it."""
+    import torch
+
+    if len(train) == 0:
+        raise ValueError("no training examples")
+    recipe = config.recipe
+    torch.manual_seed(recipe.seed)
+    soft = torch.as_tensor(np.asarray(teacher_logits, dtype=np.float32))
+    per_epoch, planned, _ = plan_steps(len(train), recipe)
+    optimizer, schedule = make_optimizer(student, recipe, planned)
+    if log:
+        log(
+            f"training {len(train)} examples, batch {recipe.batch_size}, {planned} steps "
+            f"({recipe.epochs:g} epochs), lr {recipe.lr:g}, alpha {config.alpha}, T {config.temperature}"
+            + (f", budget {recipe.max_minutes:g} min" if recipe.max_minutes else "")
+        )
+    result = TrainingLog(planned_steps=planned)
+    window = max(1, min(50, planned // 20))  # about 20 points on the loss curve
+    running: list[float] = []
+    started = time.monotonic()
+    student.train()
+    batches: list[list[int]] = []
+    while result.steps < planned and not result.stopped_by_time:
+        epoch, position = divmod(result.steps, per_epoch)
+        if position == 0:
+            batches = bucketed_batches(train.lengths, recipe.batch_size, recipe.seed, epoch)
+        rows = batches[position]
+        batch = collate(train, rows, pad_id)
+        gold = batch.pop("labels")
+        loss = distillation_loss(student(**batch).logits, soft[rows], gold, config.alpha, config.temperature)
+        loss.backward()
+        if recipe.max_grad_norm > 0:
+            torch.nn.utils.clip_grad_norm_(student.parameters(), recipe.max_grad_norm)
+        optimizer.step()
+        schedule.step()
+        optimizer.zero_grad(set_to_none=True)
+        result.steps += 1
+        running.append(float(loss.detach()))
+        if len(running) == window:
+            result.losses.append(float(np.mean(running)))
+            running = []
+        if recipe.max_minutes is not None and time.monotonic() - started > recipe.max_minutes * 60:
+            result.stopped_by_time = result.steps < planned
+    if running:
+        result.losses.append(float(np.mean(running)))
+    student.eval()
+    result.seconds = time.monotonic() - started
+    if log:
+        note = " (stopped by the time budget)" if result.stopped_by_time else ""
+        log(
+            f"trained {result.steps}/{planned} steps in {result.seconds:.0f}s{note}; "
+            f"loss {result.first_loss:.4f} -> {result.last_loss:.4f}"
+        )
+    return result
