@@ -136,7 +136,11 @@ def _units_for(raw: str, source: str | None, override: str | None, plan: InputPl
         path = demo_corpus_path()
         return [IngestUnit(raw, source or DEMO_SOURCE, path.name, str(path), "csv", size=path.stat().st_size)]
     path = Path(raw).expanduser()
-    if not path.exists():
+    try:
+        exists = path.exists()
+    except PermissionError:
+        raise UserError(f"{raw}: permission denied on a folder in its path; make it readable") from None
+    if not exists:
         hint = " (the embedded corpus is `demo`)" if raw.lower() == "demo" else ""
         raise UserError(f"{raw}: no such file or folder; check the path{hint}")
     path = path.resolve()

@@ -45,7 +45,12 @@ class ShardWriter:
         self._docs.append(table)
         self._doc_rows += table.num_rows
         self._doc_bytes += table.nbytes
-        if self._doc_rows >= self.shard_rows or self._doc_bytes >= MAX_SHARD_BYTES:
+        while self._doc_rows >= self.shard_rows:  # full shards of exactly shard_rows rows
+            pending = pa.concat_tables(self._docs)
+            self._docs, self._doc_rows = [pending.slice(self.shard_rows)], pending.num_rows - self.shard_rows
+            self._doc_bytes = self._docs[0].nbytes
+            self._submit(pending.slice(0, self.shard_rows))
+        if self._doc_bytes >= MAX_SHARD_BYTES:
             self._flush_documents()
 
     def add_quarantined(self, rows: list[BadRow], at: datetime) -> None:
@@ -79,10 +84,12 @@ class ShardWriter:
             self._in_flight = None
 
     def _flush_documents(self) -> None:
-        if not self._docs:
-            return
-        table = pa.concat_tables(self._docs) if len(self._docs) > 1 else self._docs[0]
+        table = pa.concat_tables(self._docs) if self._docs else None
         self._docs, self._doc_rows, self._doc_bytes = [], 0, 0
+        if table is not None and table.num_rows:
+            self._submit(table)
+
+    def _submit(self, table: pa.Table) -> None:
         name = self._next_name(self.shards)
         self._wait()
         self._in_flight = self._pool.submit(write_documents_shard, self.home, table, name)

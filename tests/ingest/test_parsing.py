@@ -1,0 +1,116 @@
+"""The parsing core: chunk cuts never split a record, line numbers are exact, the two CSV paths
+agree, columns resolve by name or position, and vectorized doc_ids equal make_doc_id."""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from sentiflow.tasks.core.errors import UserError
+from sentiflow.tasks.core.schema import make_doc_id
+from sentiflow.tasks.ingest import stream
+from sentiflow.tasks.ingest.columns import ColumnSpec, resolve_columns
+from sentiflow.tasks.ingest.delimited import record_lines
+from sentiflow.tasks.ingest.documents import doc_ids
+
+from .helpers import documents, ingest, only, quarantined, write
+
+PIECES = ["plain", "with, comma", 'a "quote"', "two\nlines", "tab\there", "ünïcödé ✓", "x" * 30, "end\n"]
+
+
+def random_rows(count: int, seed: int) -> list[list[str]]:
+    rng = random.Random(seed)
+    return [[" ".join(rng.choice(PIECES) for _ in range(rng.randint(1, 3))), str(rng.randint(0, 1))] for _ in range(count)]
+
+
+def expected_lines(rows: list[list[str]], first: int = 2) -> list[int]:
+    lines, line = [], first
+    for text, _ in rows:
+        lines.append(line)
+        line += text.count("\n") + 1
+    return lines
+
+
+@pytest.mark.parametrize("block", [37, 256, 1 << 20])
+def test_tiny_blocks_never_split_records(home, tmp_path, monkeypatch, block):
+    monkeypatch.setattr(stream, "BLOCK_BYTES", block)
+    rows = random_rows(300, seed=block)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["text", "label"])
+    writer.writerows(rows)
+    path = write(tmp_path / "r.csv", buf.getvalue())
+    result = only(ingest(home, path))
+    assert (result["written"], result["quarantined"]) == (300, 0)
+    docs = documents(home, "r")
+    assert [[d["text"], d["label"]] for d in docs] == rows
+    assert [d["origin"] for d in docs] == [f"r.csv:{n}" for n in expected_lines(rows)]
+
+
+@pytest.mark.parametrize("block", [41, 1 << 20])
+def test_bad_lines_cost_one_line_each_at_any_block_size(home, tmp_path, monkeypatch, block):
+    monkeypatch.setattr(stream, "BLOCK_BYTES", block)
+    good = [f"row {i},{i % 2}" for i in range(40)]
+    lines = good[:10] + ['"unclosed,1'] + good[10:20] + ["a,b,c"] + good[20:]
+    path = write(tmp_path / "b.csv", "text,label\r\n" + "\r\n".join(lines) + "\r\n")
+    result = only(ingest(home, path))
+    assert (result["read"], result["written"], result["quarantined"]) == (42, 40, 2)
+    assert [d["text"] for d in documents(home, "b")] == [f"row {i}" for i in range(40)]
+    assert [q["origin"] for q in quarantined(home, "b")] == ["b.csv:12", "b.csv:23"]
+
+
+def test_record_lines_skip_quoted_newlines_and_blank_lines():
+    data = b'a,"x\ny"\n\nb,c\r\n\r\n"q""\n",1\n'
+    assert record_lines(data, 3).tolist() == [0, 3, 5]
+    assert record_lines(data, 4) is None  # a count that does not match is refused
+
+
+def test_last_record_end_respects_quotes():
+    assert stream.last_record_end(b'a,1\n"open\nstill open', b'"') == 4
+    assert stream.last_record_end(b'a,1\n"closed\n",2\nb', b'"') == 16
+    assert stream.last_record_end(b"no newline", b'"') == 0
+
+
+def test_headerless_tsv_by_position(home, tmp_path):
+    path = write(tmp_path / "train.tsv", "great movie\t1\nawful\t0\n")
+    only(ingest(home, path, text="1", label="2"))
+    docs = documents(home, "train")
+    assert [(d["text"], d["label"], d["origin"]) for d in docs] == [
+        ("great movie", "1", "train.tsv:1"), ("awful", "0", "train.tsv:2")
+    ]
+
+
+def test_columns_detected_by_common_names_case_insensitively():
+    mapping = resolve_columns(["ID", "Review", "Stars", "created_at"], ColumnSpec(), "f.csv")
+    assert (mapping.text, mapping.label, mapping.confidence, mapping.date) == ("Review", "Stars", None, "created_at")
+    assert resolve_columns(["a", "b", "c"], ColumnSpec(text="3", label="1"), "f").text == "c"
+    with pytest.raises(UserError, match="columns found: a, b"):
+        resolve_columns(["a", "b"], ColumnSpec(), "f.csv")
+
+
+def test_bom_and_duplicate_header_names(home, tmp_path):
+    path = write(tmp_path / "bom.csv", "\ufefftext,text,label\nhello,again,1\n".encode("utf-8"))
+    result = only(ingest(home, path))
+    assert result["columns"]["text"] == "text"
+    assert [(d["text"], d["label"]) for d in documents(home, "bom")] == [("hello", "1")]
+
+
+def test_vectorized_doc_ids_equal_make_doc_id():
+    rng = random.Random(7)
+    texts = ["", "a", "ünï\x1fcode ✓", "same", "same"] + ["".join(rng.choice("ab\n\u00e9") for _ in range(9)) for _ in range(50)]
+    origins = [f"f.csv:{i}" for i in range(len(texts))]
+    got = doc_ids("src", pa.array(origins), pa.array(texts)).to_pylist()
+    assert got == [make_doc_id("src", o, t) for o, t in zip(origins, texts)]
+    assert got[3] != got[4]  # repeated text on another line: another document
+    assert doc_ids("src", pa.array([], pa.string()), pa.array([], pa.string())).to_pylist() == []
+
+
+def test_origins_are_built_from_numbers():
+    from sentiflow.tasks.ingest.batch import origins
+
+    assert origins("a b.csv", ":", np.array([2, 10])).to_pylist() == ["a b.csv:2", "a b.csv:10"]
