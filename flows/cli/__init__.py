@@ -14,6 +14,8 @@ from sentiflow.flows.cli import config as _config  # noqa: F401,E402
 from sentiflow.flows.cli import ingest as _ingest  # noqa: F401,E402
 from sentiflow.flows.cli import train as _train  # noqa: F401,E402
 from sentiflow.flows.cli import models as _models  # noqa: F401,E402
+from sentiflow.flows.cli import score as _score  # noqa: F401,E402
+from sentiflow.flows.cli import query as _query  # noqa: F401,E402
 from sentiflow.flows.cli import report as _report  # noqa: F401,E402
 from sentiflow.flows.cli import compress as _compress  # noqa: F401,E402
 

@@ -32,6 +32,11 @@ class Settings(BaseSettings):
         default=30.0, ge=0,
         description="How long `query` waits for a running load to release the warehouse.",
     )
+    score_threads: int = Field(
+        default=0, ge=0,
+        description="Inference threads per scoring worker; 0 = automatic (up to 4 per worker, "
+        "one worker per 4 cores).",
+    )
     offline: bool = Field(
         default=False,
         description="Never reach the Hugging Face hub (also on with HF_HUB_OFFLINE=1).",

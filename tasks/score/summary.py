@@ -1,0 +1,72 @@
+"""The scoring run's summary: counts, throughput and the write lock, as one plain dict."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from sentiflow.tasks.score.plan import ScoringPlan, ShardFailure
+from sentiflow.tasks.score.scorer import ShardResult
+from sentiflow.tasks.warehouse.load import LoadSummary
+
+
+def worker_layout(shards: int, cpus: int | None = None, threads_setting: int = 0) -> tuple[int, int]:
+    """(concurrent shard workers, inference threads each) for one machine.
+
+    A BERT forward pass already uses several cores, so a worker gets up to 4 threads
+    (`threads_setting` overrides) and only the remaining cores go to more workers: on 2 cores
+    one worker with 2 threads, on 16 cores four workers with 4 threads each.
+    """
+    cpus = cpus or os.cpu_count() or 1
+    threads = threads_setting or min(4, cpus)
+    workers = max(1, min(shards, cpus // threads))
+    return workers, threads
+
+
+def run_status(results: list[ShardResult], failures: list[ShardFailure]) -> str:
+    if not failures:
+        return "completed"
+    return "partial" if results else "failed"
+
+
+def scoring_counts(
+    plan: ScoringPlan, results: list[ShardResult], failures: list[ShardFailure]
+) -> dict[str, Any]:
+    """Document and shard counts: seen = skipped + scored + in failed shards."""
+    scored = sum(r.scored for r in results)
+    skipped = plan.documents_skipped + sum(r.skipped for r in results)
+    return {
+        "documents_seen": plan.documents_seen,  # in shards that could be read
+        "documents_skipped": skipped,
+        "documents_scored": scored,
+        "documents_failed": plan.documents_seen - skipped - scored,  # in shards that failed
+        "shards_seen": plan.shards_seen,
+        "shards_scored": len(results),
+        "shards_resumed": plan.shards_resumed,
+        "shards_failed": len(failures),
+    }
+
+
+def build_summary(
+    run_id: str,
+    status: str,
+    model_id: str,
+    counts: dict[str, Any],
+    failures: list[ShardFailure],
+    load: LoadSummary,
+    seconds: float,
+) -> dict[str, Any]:
+    """What `sentiflow score` prints and the flow returns (JSON-serialisable)."""
+    scored = counts["documents_scored"]
+    return {
+        "run_id": run_id,
+        "status": status,
+        "model_id": model_id,
+        **counts,
+        "predictions_loaded": load.predictions_inserted,
+        "documents_loaded": load.documents_inserted,
+        "seconds": round(seconds, 2),
+        "docs_per_second": round(scored / seconds, 1) if seconds > 0 else 0.0,
+        "lock_held_seconds": load.lock_held_seconds,
+        "failures": [{"lake_shard": f.lake_shard, "error": f.error} for f in failures],
+    }
