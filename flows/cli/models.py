@@ -39,12 +39,16 @@ def _render_list(summary: dict[str, Any]) -> None:
     if not summary["models"]:
         console.print("no models registered yet: train one with `sentiflow train`")
         return
-    table = Table("model id", "kind", "parent", "dataset", "stage", "test acc", "test macro-F1", "size", "created")
+    table = Table()
+    # ids are what people copy into `models promote`: never shorten them, squeeze the rest
+    table.add_column("model id", no_wrap=True, min_width=max(len(m["model_id"]) for m in summary["models"]))
+    for name in ("kind", "parent", "dataset", "stage", "test acc", "test macro-F1", "size"):
+        table.add_column(name)
     for m in summary["models"]:
         stage = f"[bold green]{m['stage']}[/]" if m["stage"] == "production" else m["stage"]
         size = "-" if m["size_bytes"] is None else f"{m['size_bytes'] / 1e6:.1f} MB"
         table.add_row(m["model_id"], m["kind"], m["parent_id"] or "-", m["dataset_version"] or "-", stage,
-                      _fmt(m["test_accuracy"]), _fmt(m["test_macro_f1"]), size, m["created_at"][:19])
+                      _fmt(m["test_accuracy"]), _fmt(m["test_macro_f1"]), size)
     console.print(table)
 
 
