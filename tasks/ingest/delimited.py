@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from sentiflow.tasks.core.errors import UserError
@@ -122,27 +123,44 @@ def parse_fast(chunk: Chunk, name: str, names: list[str], delimiter: str) -> Raw
         return None
     if invalid:
         return None
-    starts = record_lines(chunk.data, table.num_rows)
+    starts = record_lines(chunk, table)
     if starts is None:
         return None
     return RawBatch(table, origins(name, ":", chunk.first_line + starts))
 
 
-def record_lines(data: bytes, expected: int) -> np.ndarray | None:
-    """Line offset (0-based) of each non-blank record in `data`, if there are `expected` of them.
+def record_lines(chunk: Chunk, table: pa.Table) -> np.ndarray | None:
+    """Line offset (0-based) of each row of `table` parsed from `chunk`, or None if unsure.
 
-    Cheap when every line is one record; otherwise newlines inside quotes (even quote
-    parity before them) are not record ends. None when the count does not match.
+    Every newline of a chunk ends a row, sits inside a quoted value, or is a blank line (which
+    pyarrow skips). Counting the newlines inside each row's values gives every row's line
+    whenever the totals add up, i.e. there is no blank line; otherwise record boundaries are
+    located in the bytes (newlines after an even number of quotes).
     """
-    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-    if expected == lines and b"\n\n" not in data and b"\n\r\n" not in data and not data.startswith((b"\n", b"\r\n")):
-        return np.arange(expected, dtype=np.int64)
+    rows = table.num_rows
+    ended = chunk.data.endswith(b"\n")
+    newlines = chunk.count_newlines()
+    if newlines + (0 if ended else 1) == rows:
+        return np.arange(rows, dtype=np.int64)
+    inside = np.zeros(rows, dtype=np.int64)
+    for column in table.columns:
+        inside += pc.count_substring(column, "\n").to_numpy()
+    if rows and newlines + (0 if ended else 1) == rows + int(inside.sum()):
+        shift = np.empty(rows, dtype=np.int64)
+        shift[0] = 0
+        np.cumsum(inside[:-1], out=shift[1:])
+        return np.arange(rows, dtype=np.int64) + shift
+    return _record_lines_from_bytes(chunk.data, rows)
+
+
+def _record_lines_from_bytes(data: bytes, expected: int) -> np.ndarray | None:
+    """Record starts from quote parity, without blank lines; None unless there are `expected`."""
     arr = np.frombuffer(data, dtype=np.uint8)
     newlines = np.flatnonzero(arr == 0x0A)
     ends = newlines
-    if QUOTE in data:
-        inside = (np.cumsum(arr == QUOTE[0], dtype=np.uint8) & 1)[newlines]
-        ends = newlines[inside == 0]
+    if QUOTE in data:  # quotes before each newline, by binary search (quotes are sparse)
+        quotes_before = np.searchsorted(np.flatnonzero(arr == QUOTE[0]), newlines)
+        ends = newlines[(quotes_before & 1) == 0]
     starts = np.concatenate(([0], ends + 1))
     starts = starts[starts < len(data)]
     stops = np.append(starts[1:], len(data))

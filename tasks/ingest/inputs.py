@@ -63,7 +63,7 @@ class InputPlan:
 
 def source_name_for(path: Path) -> str:
     """A safe source name from a file or folder name: 'IMDB reviews.csv.gz' -> 'IMDB_reviews'."""
-    base = stem(path) if path.is_file() or path.suffix else path.name
+    base = path.name if path.is_dir() else stem(path)
     name = re.sub(r"[^A-Za-z0-9._-]+", "_", base).strip("._-") or "source"
     return name[:128]
 

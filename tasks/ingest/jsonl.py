@@ -36,11 +36,14 @@ def parse_fast(chunk: Chunk, name: str) -> RawBatch | None:
         )
     except (pa.ArrowInvalid, pa.ArrowException):
         return None
-    lines = split_lines(chunk.data)
-    filled = [i for i, line in enumerate(lines) if line.strip()]
-    if len(filled) != table.num_rows:
-        return None
-    return RawBatch(table, origins(name, ":", chunk.first_line + np.array(filled, dtype=np.int64)))
+    lines = chunk.count_newlines() + (0 if chunk.data.endswith(b"\n") else 1)
+    if table.num_rows == lines:  # no blank lines: row i is line i
+        filled = np.arange(lines, dtype=np.int64)
+    else:
+        filled = np.array([i for i, line in enumerate(split_lines(chunk.data)) if line.strip()], dtype=np.int64)
+        if len(filled) != table.num_rows:
+            return None
+    return RawBatch(table, origins(name, ":", chunk.first_line + filled))
 
 
 def parse_careful(chunk: Chunk, name: str) -> RawBatch:

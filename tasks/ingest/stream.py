@@ -27,7 +27,7 @@ class ByteStream:
         self._stream = pa.input_stream(str(path), compression="gzip" if gzip else None)
         self.hasher = hashlib.blake2b(digest_size=16)
         self.offset = 0  # bytes read so far, in the decompressed stream
-        self.newlines = 0  # '\n' bytes read so far: the next line is newlines + 1
+        self.newlines = 0  # '\n' bytes consumed (skipped or chunked): the next line is newlines + 1
         self.last_byte = b""
 
     def read(self, size: int = BLOCK_BYTES) -> bytes:
@@ -35,7 +35,6 @@ class ByteStream:
         if data:
             self.hasher.update(data)
             self.offset += len(data)
-            self.newlines += data.count(b"\n")
             self.last_byte = data[-1:]
         return data
 
@@ -46,6 +45,7 @@ class ByteStream:
             data = self.read(min(remaining, BLOCK_BYTES))
             if not data:
                 break
+            self.newlines += data.count(b"\n")
             remaining -= len(data)
 
     def digest(self) -> str:
@@ -77,6 +77,10 @@ class Chunk:
     data: bytes
     first_line: int
     final: bool = False  # the last chunk of the stream (may lack a trailing newline)
+    newlines: int = -1  # '\n' bytes in data (-1: not counted)
+
+    def count_newlines(self) -> int:
+        return self.newlines if self.newlines >= 0 else self.data.count(b"\n")
 
 
 def last_line_end(data: bytes) -> int:
@@ -123,6 +127,7 @@ def chunks(
         block = stream.read(block_bytes)
         if not block:
             if pending:
+                stream.newlines += pending.count(b"\n")
                 yield Chunk(pending, line, final=True)
             return
         data = pending + block if pending else block
@@ -133,8 +138,10 @@ def chunks(
             pending = data
             continue
         chunk, pending = data[:cut], data[cut:]
-        yield Chunk(chunk, line)
-        line += chunk.count(b"\n")
+        newlines = chunk.count(b"\n")
+        stream.newlines += newlines
+        yield Chunk(chunk, line, newlines=newlines)
+        line += newlines
 
 
 def split_lines(data: bytes) -> list[bytes]:

@@ -31,7 +31,7 @@ from sentiflow.tasks.ingest.batch import (
 )
 from sentiflow.tasks.ingest.columns import ColumnMapping
 from sentiflow.tasks.ingest.documents import DocumentContext, build_documents
-from sentiflow.tasks.ingest.values import blank_to_null, to_float, to_text, to_timestamp
+from sentiflow.tasks.ingest.values import blank_to_null, may_contain, to_float, to_text, to_timestamp
 
 # Checks in priority order; codes index this tuple (0 means the row is fine).
 CHECKS = (None, NUL_BYTES, EMPTY_TEXT, TEXT_TOO_LONG, INVALID_CONFIDENCE, INVALID_DATE)
@@ -78,8 +78,8 @@ def check_batch(batch: RawBatch, mapping: ColumnMapping, ctx: DocumentContext) -
 
     lengths = pc.utf8_length(texts)
     masks = {
-        NUL_BYTES: _mask(pc.match_substring(texts, "\x00")),
-        EMPTY_TEXT: ~_mask(pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(texts)), 0)),
+        NUL_BYTES: _mask(pc.match_substring(texts, "\x00")) if may_contain(texts, 0) else np.zeros(count, dtype=bool),
+        EMPTY_TEXT: _mask(pc.or_(pc.equal(lengths, 0), pc.utf8_is_space(texts))) | _mask(pc.is_null(texts)),
         TEXT_TOO_LONG: _mask(pc.greater(lengths, ctx.max_text_chars)),
         INVALID_CONFIDENCE: bad_confidence,
         INVALID_DATE: bad_date,

@@ -23,17 +23,24 @@ UTC = timezone.utc
 TIMESTAMP = pa.timestamp("us", tz="UTC")
 
 
-def as_array(column: pa.Array | pa.ChunkedArray) -> pa.Array:
+Column = pa.Array | pa.ChunkedArray
+
+
+def as_array(column: Column) -> pa.Array:
+    """One contiguous array (a copy for chunked input: only used on the rare slow paths)."""
     return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
 
 
-def to_text(column: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:
-    """A string array and a mask of the rows whose bytes were repaired."""
-    arr = as_array(column)
+def to_text(column: Column) -> tuple[Column, np.ndarray]:
+    """A string column and a mask of the rows whose bytes were repaired.
+
+    Chunked columns stay chunked: combining pyarrow.csv's ~1 MiB chunks would copy every text.
+    """
+    arr = column
     none = np.zeros(len(arr), dtype=bool)
     kind = arr.type
     if pa.types.is_dictionary(kind):
-        return to_text(arr.dictionary_decode())
+        return to_text(as_array(arr).dictionary_decode())
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
         return arr.cast(pa.string()), none
     if pa.types.is_null(kind):
@@ -41,7 +48,7 @@ def to_text(column: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:
     if pa.types.is_binary(kind) or pa.types.is_large_binary(kind) or pa.types.is_fixed_size_binary(kind):
         try:
             return arr.cast(pa.string()), none
-        except pa.ArrowInvalid:
+        except pa.ArrowInvalid:  # some value is not UTF-8: repair value by value
             return _repair_utf8(arr.to_pylist())
     if pa.types.is_nested(kind):  # JSON objects/lists in a text-ish field: keep their JSON text
         values = [None if v is None else json.dumps(v, ensure_ascii=False, default=str) for v in arr.to_pylist()]
@@ -64,13 +71,29 @@ def _repair_utf8(values: list[bytes | None]) -> tuple[pa.Array, np.ndarray]:
     return pa.array(out, pa.string()), repaired
 
 
+def may_contain(column: Column, byte: int) -> bool:
+    """False when no value of a string/binary column can hold `byte` (one scan of its data).
+
+    Looks at whole data buffers, which may include bytes of sliced-off rows: a True only
+    means "run the exact per-row check".
+    """
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    for chunk in chunks:
+        buffers = chunk.buffers()
+        if len(buffers) < 3 or buffers[2] is None:
+            return True
+        if np.any(np.frombuffer(buffers[2], dtype=np.uint8) == byte):
+            return True
+    return False
+
+
 def blank_to_null(strings: pa.Array) -> pa.Array:
     """Strip whitespace; empty strings become null (for labels, confidences and dates)."""
     stripped = pc.utf8_trim_whitespace(strings)
     return pc.if_else(pc.equal(stripped, ""), pa.scalar(None, pa.string()), stripped)
 
 
-def to_float(column: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:
+def to_float(column: Column) -> tuple[pa.Array, np.ndarray]:
     """Float64 values and a mask of values that are not finite numbers (nulls are fine)."""
     arr = as_array(column)
     if not (pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type)):
@@ -94,7 +117,7 @@ def _parse_float(value: str | None) -> float | None:
         return math.nan  # marks the value invalid
 
 
-def to_timestamp(column: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:
+def to_timestamp(column: Column) -> tuple[pa.Array, np.ndarray]:
     """UTC timestamps and a mask of values that are not dates we can read (nulls are fine).
 
     Strings: ISO 8601 (naive means UTC), Unix epoch seconds, RFC 2822 and Twitter's

@@ -15,7 +15,7 @@ from sentiflow.tasks.core.errors import UserError
 from sentiflow.tasks.core.schema import make_doc_id
 from sentiflow.tasks.ingest import stream
 from sentiflow.tasks.ingest.columns import ColumnSpec, resolve_columns
-from sentiflow.tasks.ingest.delimited import record_lines
+from sentiflow.tasks.ingest.delimited import _record_lines_from_bytes, record_lines
 from sentiflow.tasks.ingest.documents import doc_ids
 
 from .helpers import documents, ingest, only, quarantined, write
@@ -66,8 +66,11 @@ def test_bad_lines_cost_one_line_each_at_any_block_size(home, tmp_path, monkeypa
 
 def test_record_lines_skip_quoted_newlines_and_blank_lines():
     data = b'a,"x\ny"\n\nb,c\r\n\r\n"q""\n",1\n'
-    assert record_lines(data, 3).tolist() == [0, 3, 5]
-    assert record_lines(data, 4) is None  # a count that does not match is refused
+    assert _record_lines_from_bytes(data, 3).tolist() == [0, 3, 5]
+    assert _record_lines_from_bytes(data, 4) is None  # a count that does not match is refused
+    no_blanks = b'a,"x\ny"\nb,c\r\n"q""\n",1\n'
+    table = pa.table({"t": [b"a", b"b", b'q"\n'], "l": [b"x\ny", b"c", b"1"]})
+    assert record_lines(stream.Chunk(no_blanks, 1), table).tolist() == [0, 2, 3]  # from value newlines
 
 
 def test_last_record_end_respects_quotes():

@@ -1,0 +1,190 @@
+"""Ingest throughput and peak memory against raw pyarrow, measured in the same run.
+
+Generates a CSV corpus (default 512 MB) from SST-2 sentences with noise: random case and
+typos, commas and quotes that force CSV quoting, about 1% of texts with an embedded newline,
+a 0/1 label and a confidence. Then, alternating, it runs in separate processes:
+
+  baseline   pyarrow.csv.open_csv -> pyarrow.parquet.ParquetWriter (zstd), nothing else
+  sentiflow  the pure ingest path (sentiflow.tasks.ingest.service.ingest_unit) into a fresh
+             home: chunking, line numbers, UTF-8 repair, checks, doc_id hashing, manifest
+  cli        (with --cli) `sentiflow ingest FILE --json`, which adds Prefect start-up
+
+Each process reports its own processing time (after imports) and its peak RSS
+(getrusage ru_maxrss). Printed: medians over the repetitions, the throughput ratio
+sentiflow/baseline (target >= 0.5) and peak RSS (target < 1 GB).
+
+    .venv/bin/python benchmarks/bench_ingest.py --size-mb 512 --repeat 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SST2 = Path(__file__).resolve().parents[2] / "shared" / "data" / "sst2"
+TARGET_RATIO = 0.5
+TARGET_RSS_MB = 1024
+
+BASELINE = """
+import json, resource, sys, time
+import pyarrow as pa, pyarrow.csv as pacsv, pyarrow.parquet as pq
+src, out = sys.argv[1], sys.argv[2]
+start = time.perf_counter()
+reader = pacsv.open_csv(src, parse_options=pacsv.ParseOptions(newlines_in_values=True))
+rows = 0
+with pq.ParquetWriter(out, reader.schema, compression="zstd") as writer:
+    for batch in reader:
+        writer.write_batch(batch)
+        rows += batch.num_rows
+seconds = time.perf_counter() - start
+print(json.dumps({"rows": rows, "seconds": seconds, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+SENTIFLOW = """
+import json, resource, sys, time
+from sentiflow.tasks.core.home import Home
+from sentiflow.tasks.ingest.inputs import plan_inputs
+from sentiflow.tasks.ingest.service import IngestOptions, ingest_unit
+src, home = sys.argv[1], sys.argv[2]
+start = time.perf_counter()
+[unit] = plan_inputs([src], "bench").units
+result = ingest_unit(unit, Home.at(home), IngestOptions()).to_dict()
+seconds = time.perf_counter() - start
+print(json.dumps({"rows": result["written"], "quarantined": result["quarantined"], "seconds": seconds,
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def noisy(sentence: str, rng: random.Random) -> str:
+    """An SST-2 sentence with the noise real corpora have."""
+    words = sentence.split()
+    if rng.random() < 0.3:
+        i = rng.randrange(len(words))
+        w = words[i]
+        if len(w) > 3:
+            j = rng.randrange(len(w) - 1)
+            words[i] = w[:j] + w[j + 1] + w[j] + w[j + 2:]  # a typo
+    text = " ".join(words)
+    r = rng.random()
+    if r < 0.2:
+        text = text.capitalize() + rng.choice([".", "!", "!!", "...", " :)", " 👍"])
+    elif r < 0.3:
+        text = f'{text}, "{rng.choice(words)}" indeed'  # commas and quotes: the field gets quoted
+    elif r < 0.31:
+        text = text + "\n" + rng.choice(words)  # a quoted newline
+    elif r < 0.35:
+        text = text.upper()
+    return text
+
+
+def make_corpus(path: Path, size_mb: int, seed: int = 0) -> int:
+    """Write a CSV of at least size_mb MB; returns its row count."""
+    lines = (SST2 / "train.tsv").read_text(encoding="utf-8").splitlines()[1:]
+    pairs = [line.rsplit("\t", 1) for line in lines if "\t" in line]
+    rng = random.Random(seed)
+    target = size_mb * 1_000_000
+    rows = 0
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(["text", "label", "confidence"])
+        while fh.tell() < target:
+            batch = []
+            for _ in range(10_000):
+                sentence, label = rng.choice(pairs)
+                batch.append((noisy(sentence, rng), label, f"{rng.uniform(0.5, 1):.3f}"))
+            writer.writerows(batch)
+            rows += len(batch)
+    return rows
+
+
+def run_child(code: str | None, args: list[str]) -> dict:
+    """Run a measurement in a fresh process; its JSON line, plus wall time and peak RSS seen by wait4."""
+    command = [sys.executable, "-c", code, *args] if code else args
+    start = time.perf_counter()
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    out, err = proc.stdout.read(), proc.stderr.read()  # type: ignore[union-attr]
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode not in (0,):
+        raise SystemExit(f"{command[:3]} failed ({proc.returncode}):\n{err[-3000:]}")
+    report = json.loads(out.strip().splitlines()[-1]) if code else {}
+    report["wall"] = wall
+    report["rss_mb"] = max(report.get("rss_mb", 0), usage.ru_maxrss / 1024)
+    return report
+
+
+def run_cli(corpus: Path, home: Path) -> dict:
+    sentiflow = str(Path(sys.executable).with_name("sentiflow"))
+    report = run_child(None, [sentiflow, "ingest", str(corpus), "--home", str(home), "--source", "bench", "--json"])
+    report["seconds"] = report["wall"]
+    return report
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size-mb", type=int, default=512, help="corpus size (>= 500 for the issue's target)")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--corpus", type=Path, help="reuse this CSV instead of generating one")
+    parser.add_argument("--workdir", type=Path, help="where to put the corpus and outputs [a temp dir]")
+    parser.add_argument("--cli", action="store_true", help="also time the `sentiflow ingest` CLI (Prefect start-up)")
+    args = parser.parse_args()
+    if not args.corpus and not (SST2 / "train.tsv").exists():
+        raise SystemExit(f"SST-2 not found at {SST2}; pass --corpus FILE")
+
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="sentiflow-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    corpus = args.corpus or workdir / f"corpus-{args.size_mb}mb.csv"
+    if not corpus.exists():
+        t = time.perf_counter()
+        rows = make_corpus(corpus, args.size_mb)
+        print(f"generated {corpus} ({corpus.stat().st_size / 1e6:.0f} MB, {rows:,} rows) in {time.perf_counter() - t:.0f}s")
+    size_mb = corpus.stat().st_size / 1e6
+
+    results: dict[str, list[dict]] = {"baseline": [], "sentiflow": [], "cli": []}
+    for rep in range(args.repeat):
+        out = workdir / "out"
+        shutil.rmtree(out, ignore_errors=True)
+        out.mkdir()
+        results["baseline"].append(run_child(BASELINE, [str(corpus), str(out / "baseline.parquet")]))
+        results["sentiflow"].append(run_child(SENTIFLOW, [str(corpus), str(out / "home")]))
+        if args.cli:
+            results["cli"].append(run_cli(corpus, out / "cli-home"))
+        line = ", ".join(f"{k} {v[-1]['seconds']:.1f}s/{v[-1]['rss_mb']:.0f}MB" for k, v in results.items() if v)
+        print(f"rep {rep + 1}/{args.repeat}: {line}", flush=True)
+    shutil.rmtree(workdir / "out", ignore_errors=True)
+
+    print(f"\ncorpus: {size_mb:.0f} MB, {results['baseline'][0]['rows']:,} rows; medians of {args.repeat} runs")
+    print(f"{'':10} {'seconds':>8} {'MB/s':>7} {'peak RSS MB':>12}")
+    medians = {}
+    for name, runs in results.items():
+        if not runs:
+            continue
+        seconds = statistics.median(r["seconds"] for r in runs)
+        rss = statistics.median(r["rss_mb"] for r in runs)
+        medians[name] = (seconds, rss)
+        print(f"{name:10} {seconds:8.2f} {size_mb / seconds:7.1f} {rss:12.0f}")
+    ratio = medians["baseline"][0] / medians["sentiflow"][0]
+    rss = medians["sentiflow"][1]
+    print(f"\nthroughput ratio sentiflow/baseline: {ratio:.2f} (target >= {TARGET_RATIO}) "
+          f"{'PASS' if ratio >= TARGET_RATIO else 'FAIL'}")
+    print(f"sentiflow peak RSS: {rss:.0f} MB (target < {TARGET_RSS_MB}) {'PASS' if rss < TARGET_RSS_MB else 'FAIL'}")
+    if "cli" in medians:
+        print(f"CLI (with Prefect start-up) ratio: {medians['baseline'][0] / medians['cli'][0]:.2f}, "
+              f"peak RSS {medians['cli'][1]:.0f} MB")
+    if not args.corpus and not args.workdir:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
