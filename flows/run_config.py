@@ -141,3 +141,62 @@ def _resolve(config_path: Path, value: Any, where: str, key: str) -> Path:
     if not resolved.exists():
         raise UserError(f"{where}: {key} {resolved} does not exist")
     return resolved
+
+
+PROFILES = ("quick", "full")
+
+
+@dataclass(frozen=True)
+class IngestJob:
+    """One `ingest_flow` call: its inputs and keyword arguments."""
+
+    inputs: tuple[str, ...]
+    kwargs: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """What a `run` will ingest, checked before any work starts."""
+
+    home: str
+    profile: str
+    source_names: tuple[str, ...]
+    ingest_jobs: tuple[IngestJob, ...]
+
+
+def plan_run(home: str, profile: str = "quick", sources: list[str] | None = None,
+             sources_file: str | None = None, runner: str = "threads",
+             dask_address: str | None = None) -> RunPlan:
+    """Validate a run's parameters (one-line UserErrors) and say what it will ingest.
+
+    No sources: the embedded demo corpus. Sources: those names from the sources file
+    (["all"] for every configured source), each ingested from its paths and inbox files.
+    """
+    from sentiflow.flows.runners import check_runner
+
+    root = check_home(home)
+    if profile not in PROFILES:
+        raise UserError(f"unknown --profile {profile!r}: use one of {', '.join(PROFILES)}")
+    check_runner(runner, dask_address)
+    if not sources:
+        if sources_file:
+            raise UserError("--sources-file needs --sources NAME (or --sources all)")
+        return RunPlan(str(root), profile, (DEMO_INPUT,), (IngestJob((DEMO_INPUT,), {}),))
+    path = sources_file_for(root, sources_file)
+    chosen = select_sources(load_sources(path), list(sources), path)
+    jobs = []
+    for source in chosen:
+        inputs = (*source.paths, *source.inbox_files())
+        if inputs:
+            jobs.append(IngestJob(inputs, source.ingest_kwargs()))
+    return RunPlan(str(root), profile, tuple(s.name for s in chosen), tuple(jobs))
+
+
+def check_home(home: str | Path) -> Path:
+    """The home folder as an absolute path; a UserError if it cannot be one."""
+    if not str(home).strip():
+        raise UserError("no home folder given: pass --home DIR or set SENTIFLOW_HOME")
+    root = Path(home).expanduser().resolve()
+    if root.exists() and not root.is_dir():
+        raise UserError(f"home {root} exists and is not a folder: pass another --home")
+    return root

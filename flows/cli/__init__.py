@@ -18,5 +18,6 @@ from sentiflow.flows.cli import score as _score  # noqa: F401,E402
 from sentiflow.flows.cli import query as _query  # noqa: F401,E402
 from sentiflow.flows.cli import report as _report  # noqa: F401,E402
 from sentiflow.flows.cli import compress as _compress  # noqa: F401,E402
+from sentiflow.flows.cli import run as _run  # noqa: F401,E402
 
 __all__ = ["app", "main"]

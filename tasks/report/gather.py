@@ -1,6 +1,7 @@
 """Everything the report shows, read from a home folder and nothing else.
 
-Sources: the newest curated dataset (datasets/LATEST, its split and removed/ Parquet files),
+Sources: the newest curated dataset (datasets/LATEST; its report.json's accounting and
+balance, or its split and removed/ Parquet files when the report lacks them),
 the production model's folder (metrics.json) and the warehouse, opened read-only. Each section
 is None when its inputs do not exist yet, with the reason in `missing`, so the report renders
 after any run, even a partial one. Pure: no Prefect, no writes.
@@ -78,19 +79,34 @@ def _rows(folder: Path) -> int:
     return sum(pq.ParquetFile(p).metadata.num_rows for p in _parquet_files(folder))
 
 
+def _dataset_report(home: Home, version: str) -> dict[str, Any]:
+    try:
+        return json.loads((home.dataset(version) / "report.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
 def _funnel(home: Home, version: str) -> dict[str, Any]:
-    """Rows kept per split and removed per reason, counted from the dataset's own files."""
-    root = home.dataset(version)
-    kept = {split: _rows(root / split) for split in SPLITS}
-    removed_root = root / "removed"
-    removed = {p.name: _rows(p) for p in sorted(removed_root.iterdir()) if p.is_dir()} if removed_root.is_dir() else {}
-    removed = {reason: n for reason, n in removed.items() if n}
-    return {"version": version, "rows_in": sum(kept.values()) + sum(removed.values()),
-            "kept": kept, "removed": removed}
+    """Rows kept per split and removed per reason: report.json's accounting, else the files."""
+    accounting = _dataset_report(home, version).get("accounting") or {}
+    if {"rows_in", "kept", "removed"} <= set(accounting):
+        kept, removed, rows_in = accounting["kept"], accounting["removed"], accounting["rows_in"]
+    else:
+        root = home.dataset(version)
+        kept = {split: _rows(root / split) for split in SPLITS}
+        removed_root = root / "removed"
+        folders = sorted(p for p in removed_root.iterdir() if p.is_dir()) if removed_root.is_dir() else []
+        removed = {p.name: _rows(p) for p in folders}
+        rows_in = sum(kept.values()) + sum(removed.values())
+    return {"version": version, "rows_in": int(rows_in), "kept": {k: int(v) for k, v in kept.items()},
+            "removed": {reason: int(n) for reason, n in removed.items() if n}}
 
 
 def _balance(home: Home, version: str) -> dict[str, dict[str, int]]:
-    """Documents per label in each split."""
+    """Documents per label in each split: report.json's balance, else counted from the splits."""
+    per_split = (_dataset_report(home, version).get("balance") or {}).get("per_split")
+    if isinstance(per_split, dict) and per_split:
+        return {split: dict(sorted(per_split.get(split, {}).items())) for split in SPLITS}
     balance: dict[str, dict[str, int]] = {}
     for split in SPLITS:
         counts: dict[str, int] = {}

@@ -1,0 +1,128 @@
+"""The end-of-run summary of `sentiflow run`, from the stage summaries (no Prefect here).
+
+Counts per stage, the production model's metrics next to its parent's, scoring throughput,
+where the warehouse is, and three `sentiflow query` commands that work as printed (the home is
+absolute and shell-quoted, so they work from any directory).
+"""
+
+from __future__ import annotations
+
+import shlex
+from typing import Any
+
+from sentiflow.tasks.core.home import Home
+from sentiflow.tasks.warehouse.registry import ModelRecord, get_model
+
+EXAMPLE_SQL = (
+    "select source, label, count(*) as documents, round(avg(confidence), 3) as mean_confidence "
+    "from latest_predictions group by source, label order by source, label"
+)
+HEADLINE = ("accuracy", "macro_f1", "ece")
+
+
+def example_queries(home: Home) -> list[str]:
+    """Three commands over this home's warehouse: ad-hoc SQL and two named queries."""
+    prefix = f"sentiflow query --home {shlex.quote(str(home.root))}"
+    return [
+        f"{prefix} {shlex.quote(EXAMPLE_SQL)}",
+        f"{prefix} --name sentiment_by_source",
+        f"{prefix} --name most_negative --param limit=5",
+    ]
+
+
+def ingest_counts(summaries: list[dict[str, Any]]) -> dict[str, Any]:
+    """Rows read/written/quarantined/already ingested over every ingest call, and failures."""
+    totals = {"read": 0, "written": 0, "quarantined": 0, "already_ingested": 0}
+    for summary in summaries:
+        for source in summary["sources"].values():
+            for key in totals:
+                totals[key] += source[key]
+    failures = [f for summary in summaries for f in summary["failures"]]
+    return {**totals, "sources": sorted({s for x in summaries for s in x["sources"]}), "failures": failures}
+
+
+def model_view(record: ModelRecord | None) -> dict[str, Any] | None:
+    """The few facts and numbers a person compares between a model and its parent."""
+    if record is None:
+        return None
+    metrics = {split: {k: record.metrics[split][k] for k in HEADLINE if k in (record.metrics.get(split) or {})}
+               for split in ("validation", "test") if isinstance(record.metrics.get(split), dict)}
+    return {"model_id": record.model_id, "kind": record.kind, "format": record.format, "stage": record.stage,
+            "size_mb": round((record.size_bytes or 0) / 1e6, 1), "temperature": record.temperature,
+            "metrics": metrics}
+
+
+def production_and_parent(home: Home, production_id: str | None) -> dict[str, Any]:
+    """{'production': ..., 'parent': ...} as model views (None where there is none)."""
+    if production_id is None:
+        return {"production": None, "parent": None}
+    production = get_model(home, production_id)
+    parent = get_model(home, production.parent_id) if production.parent_id else None
+    return {"production": model_view(production), "parent": model_view(parent)}
+
+
+def stage_counts(stages: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """One small dict per stage that ran: what it counted and how long it took."""
+    picks = {
+        "curate": ("version", "reused", "rows_in", "kept", "removed"),
+        "train": ("model_id", "reused", "promoted"),
+        "compress": ("chosen", "reason", "skipped"),
+        "score": ("model_id", "documents_seen", "documents_scored", "documents_skipped", "documents_failed",
+                  "docs_per_second"),
+    }
+    counts: dict[str, dict[str, Any]] = {}
+    for stage, summary in stages.items():
+        if stage == "ingest":
+            counts[stage] = {**ingest_counts(summary["summaries"]), "seconds": summary["seconds"]}
+        elif stage == "production":
+            counts[stage] = summary
+        else:
+            counts[stage] = {k: summary.get(k) for k in picks.get(stage, ()) if k in summary}
+            counts[stage]["seconds"] = summary.get("_seconds")
+        if stage == "train":
+            counts[stage]["training"] = {k: summary.get("training", {}).get(k) for k in ("stop_reason", "steps")}
+        if stage == "compress":
+            counts[stage]["candidates"] = len(summary.get("candidates", []))
+    return counts
+
+
+def run_summary(home: Home, plan: Any, stages: dict[str, dict[str, Any]], production_id: str | None,
+                seconds: float, failed: dict[str, str] | None) -> dict[str, Any]:
+    """The run's JSON answer (the flow adds run_id and report)."""
+    score = stages.get("score", {})
+    return {
+        "status": run_status(stages, failed),
+        "failed_stage": failed,
+        "profile": plan.profile,
+        "sources": list(plan.source_names),
+        "home": str(home.root),
+        "seconds": round(seconds, 1),
+        "stages": stage_counts(stages),
+        "models": production_and_parent(home, production_id),
+        "throughput_docs_per_second": score.get("docs_per_second"),
+        "warehouse": str(home.warehouse),
+        "example_queries": example_queries(home) if "score" in stages else [],
+    }
+
+
+def run_status(stages: dict[str, dict[str, Any]], failed: dict[str, str] | None) -> str:
+    """failed (a stage failed), partial (some inputs or shards failed) or completed."""
+    if failed:
+        return "failed"
+    ingest_failed = any(s["failures"] for s in stages.get("ingest", {}).get("summaries", []))
+    score_failed = bool(stages.get("score", {}).get("failures"))
+    return "partial" if ingest_failed or score_failed else "completed"
+
+
+def summary_markdown(summary: dict[str, Any]) -> str:
+    """The summary as Markdown, for the `run-summary` artifact."""
+    lines = [f"# sentiflow run: {summary['status']} in {summary['seconds']:.0f} s", ""]
+    if summary["failed_stage"]:
+        lines += [f"**{summary['failed_stage']['stage']} failed**: {summary['failed_stage']['error']}", ""]
+    lines += ["| stage | seconds | counts |", "| --- | ---: | --- |"]
+    for stage, counts in summary["stages"].items():
+        shown = ", ".join(f"{k} {v}" for k, v in counts.items() if k != "seconds")
+        lines.append(f"| {stage} | {counts.get('seconds') or ''} | {shown} |")
+    lines += ["", f"Warehouse: `{summary['warehouse']}`", "", "Try:", ""]
+    lines += [f"    {command}" for command in summary["example_queries"]]
+    return "\n".join(lines)

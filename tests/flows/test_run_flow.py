@@ -1,0 +1,91 @@
+"""`run_flow` end to end on a tiny corpus and a tiny BERT; a second run is incremental."""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+SENTIFLOW = str(Path(sys.executable).with_name("sentiflow"))
+
+
+@pytest.fixture(scope="module")
+def two_runs(prefect_harness, tmp_path_factory, tiny_bert):
+    """The same configured home run twice; (home, first summary, second summary, seconds each)."""
+    from sentiflow.flows.run import run_flow
+    from sentiflow.tasks.core.home import Home
+    from tests.flows.conftest import write_corpus
+
+    root = tmp_path_factory.mktemp("run")
+    corpus = write_corpus(root / "data" / "reviews.csv")
+    home = Home.at(root / "home")
+    home.root.mkdir()
+    (home.root / "sentiflow.toml").write_text(f'[[sources]]\nname = "reviews"\npaths = ["{corpus}"]\n')
+    results = []
+    for _ in range(2):
+        start = time.monotonic()
+        summary = run_flow(home=str(home.root), sources=["reviews"], base_model=str(tiny_bert))
+        results.append((summary, time.monotonic() - start))
+    return home, results[0][0], results[1][0], (results[0][1], results[1][1])
+
+
+def test_first_run_goes_through_every_stage(two_runs):
+    home, first, _, _ = two_runs
+    assert first["status"] == "completed", first["failed_stage"]
+    stages = first["stages"]
+    assert list(stages) == ["ingest", "curate", "train", "compress", "production", "score"]
+    assert stages["ingest"]["written"] == 120 and stages["ingest"]["read"] == 120
+    curate = stages["curate"]
+    assert curate["rows_in"] == 120 == sum(curate["kept"].values()) + sum(curate["removed"].values())
+    assert stages["score"]["documents_scored"] == 120
+    production = first["models"]["production"]
+    assert stages["production"]["changed"] and stages["production"]["production_id"] == production["model_id"]
+    # the compressed choice serves; its fine-tuned parent is shown beside it
+    if stages["compress"]["chosen"]:
+        assert production["model_id"] == stages["compress"]["chosen"]
+        assert first["models"]["parent"]["model_id"] == stages["train"]["model_id"]
+    assert first["warehouse"] == str(home.warehouse) and home.warehouse.is_file()
+    assert Path(first["report"]).is_file()
+    assert first["throughput_docs_per_second"] > 0
+
+
+def test_second_run_is_incremental(two_runs):
+    _, first, second, (first_seconds, second_seconds) = two_runs
+    stages = second["stages"]
+    assert second["status"] == "completed", second["failed_stage"]
+    assert stages["ingest"]["written"] == 0 and stages["ingest"]["already_ingested"] == 120
+    assert stages["curate"]["reused"] and stages["curate"]["version"] == first["stages"]["curate"]["version"]
+    assert stages["train"]["reused"] and stages["train"]["model_id"] == first["stages"]["train"]["model_id"]
+    assert stages["compress"]["skipped"] and not stages["production"]["changed"]
+    assert stages["score"]["documents_scored"] == 0 and stages["score"]["documents_skipped"] == 120
+    assert second["models"]["production"]["model_id"] == first["models"]["production"]["model_id"]
+    assert second_seconds < first_seconds
+
+
+def test_runs_are_recorded_and_the_report_shows_the_latest(two_runs):
+    from sentiflow.tasks.report.gather import gather
+    from sentiflow.tasks.warehouse.db import connect_ro
+
+    home, first, second, _ = two_runs
+    with connect_ro(home.warehouse) as con:
+        rows = con.execute("select run_id, status from runs where flow = 'run' order by started_at").fetchall()
+    assert rows == [(first["run_id"], "completed"), (second["run_id"], "completed")]
+    data = gather(home)
+    assert data["latest_run"]["run_id"] == second["run_id"]
+    assert data["funnel"]["rows_in"] == 120 and data["confusion"] is not None
+
+
+def test_example_queries_work_as_printed(two_runs):
+    _, _, second, _ = two_runs
+    assert len(second["example_queries"]) == 3
+    for command in second["example_queries"]:
+        argv = shlex.split(command)
+        assert argv[0] == "sentiflow"
+        proc = subprocess.run([SENTIFLOW, *argv[1:], "--format", "csv"], capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0, (command, proc.stderr[-1500:])
+        lines = proc.stdout.strip().splitlines()
+        assert len(lines) >= 2, (command, proc.stdout)  # a header and at least one row
