@@ -12,6 +12,7 @@ from sentiflow.flows.cli.app import app, main
 # Importing a command module registers its commands on `app`.
 from sentiflow.flows.cli import config as _config  # noqa: F401,E402
 from sentiflow.flows.cli import ingest as _ingest  # noqa: F401,E402
+from sentiflow.flows.cli import curate as _curate  # noqa: F401,E402
 from sentiflow.flows.cli import train as _train  # noqa: F401,E402
 from sentiflow.flows.cli import models as _models  # noqa: F401,E402
 from sentiflow.flows.cli import score as _score  # noqa: F401,E402

@@ -1,0 +1,104 @@
+"""split: stratified, seeded train/validation/test that respects ingest's splits; then leakage.
+
+Per source:
+- documents ingest marked `test` or `validation` stay there;
+- documents marked `train` stay in training; when the source gave no validation documents,
+  validation is carved from them (validation / (train + validation) of each label, 1/9 with the
+  defaults), never test: SST-2's train stays train and its dev set, ingested as `--split test`,
+  stays the test set;
+- documents without a split are divided train/validation/test by the configured fractions.
+
+Within each (source, label, pool) group documents are ordered by a seeded hash of their cluster
+id, so membership depends only on the seed and the documents, never on input order. Counts are
+rounded half up per group (10 docs -> 8/1/1, 5 -> 3/1/1, 4 -> 4/0/0).
+
+Each cluster keeps one document after dedup, so clusters cannot straddle splits. Leakage: a
+training document whose estimated Jaccard with a validation or test document reaches
+`dedup.leakage_threshold` (looser than the dedup threshold) is removed as `leakage`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import defaultdict
+
+from sentiflow.tasks.curate.config import SplitConfig
+from sentiflow.tasks.curate.dedup import LEAKAGE, NearDuplicateIndex
+from sentiflow.tasks.curate.step import Doc, Ledger
+
+SPLITS = ("train", "validation", "test")
+SPLIT_ALIASES = {
+    "train": "train", "training": "train",
+    "validation": "validation", "valid": "validation", "val": "validation", "dev": "validation",
+    "test": "test", "testing": "test",
+}
+STEP = "split"
+
+
+def canonical_split(value: str | None) -> str | None:
+    """train | validation | test for a split name ingest gave, None for none or an unknown one."""
+    return SPLIT_ALIASES.get(value.strip().lower()) if value else None
+
+
+def _round_half_up(x: float) -> int:
+    return math.floor(x + 0.5)
+
+
+def _order_key(seed: int, doc: Doc) -> bytes:
+    return hashlib.blake2b(f"{seed}\x1f{doc.cluster_id or doc.doc_id}".encode(), digest_size=8).digest()
+
+
+def assign_splits(docs: list[Doc], config: SplitConfig) -> dict[str, list[Doc]]:
+    """Each document's split (see module docstring); lists sorted by doc_id."""
+    sources_with_validation = {d.source for d in docs if d.split_given == "validation"}
+    groups: dict[tuple[str, str | None, str], list[Doc]] = defaultdict(list)
+    out: dict[str, list[Doc]] = {s: [] for s in SPLITS}
+    for doc in docs:
+        if doc.split_given in ("validation", "test"):
+            out[doc.split_given].append(doc)
+        elif doc.split_given == "train" and doc.source in sources_with_validation:
+            out["train"].append(doc)
+        else:
+            groups[(doc.source, doc.label, doc.split_given or "free")].append(doc)
+    for (_, _, pool), members in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or "", kv[0][2])):
+        members.sort(key=lambda d: _order_key(config.seed, d))
+        n = len(members)
+        if pool == "train":  # carve validation only
+            share = config.validation / (config.train + config.validation)
+            n_test, n_val = 0, _round_half_up(n * share)
+        else:
+            n_test, n_val = _round_half_up(n * config.test), _round_half_up(n * config.validation)
+        n_val = min(n_val, n - n_test)
+        out["test"].extend(members[:n_test])
+        out["validation"].extend(members[n_test : n_test + n_val])
+        out["train"].extend(members[n_test + n_val :])
+    return {s: sorted(v, key=lambda d: d.doc_id) for s, v in out.items()}
+
+
+def remove_leakage(
+    splits: dict[str, list[Doc]], docs: list[Doc], index: NearDuplicateIndex | None, threshold: float, ledger: Ledger
+) -> dict[str, list[Doc]]:
+    """Drop training documents that nearly duplicate a validation or test document."""
+    stats = ledger.begin(STEP, sum(len(v) for v in splits.values()))
+    for name, members in splits.items():
+        stats.counters[f"assigned_{name}"] = len(members)
+    if index is None or not splits["train"]:
+        return splits
+    position = {id(d): i for i, d in enumerate(docs)}
+    key = index.key_of_doc
+    eval_doc_of_key = {int(key[position[id(d)]]): d.doc_id for s in ("validation", "test") for d in splits[s]}
+    leaks_into = dict(eval_doc_of_key)  # dedup key -> the evaluation document it is close to
+    for a, b in index.linked_keys(threshold).tolist():
+        if b in eval_doc_of_key:
+            leaks_into.setdefault(a, eval_doc_of_key[b])
+        if a in eval_doc_of_key:
+            leaks_into.setdefault(b, eval_doc_of_key[a])
+    kept: list[Doc] = []
+    for doc in splits["train"]:
+        twin = leaks_into.get(int(key[position[id(doc)]]))
+        if twin is None:
+            kept.append(doc)
+        else:
+            ledger.remove(stats, doc, LEAKAGE, twin)
+    return {**splits, "train": kept}
