@@ -161,3 +161,24 @@ def test_mixing_names_and_positions_is_refused(home, tmp_path, text, label):
     path = write(tmp_path / "m.csv", "text,name\na,b\n")
     [error] = errors_for(home, path, text=text, label=label)
     assert "not a mix" in error
+
+
+def test_same_name_twice_in_one_source_is_refused(home, tmp_path):
+    a = write(tmp_path / "a" / "train.csv", "text\none\n")
+    b = write(tmp_path / "b" / "train.csv", "text\ntwo\n")
+    result = ingest(home, a, b, source="s")
+    assert [f["input"] for f in result["files"]] == [str(a)]
+    [error] = [f["error"] for f in result["failures"]]
+    assert "another input named 'train.csv'" in error and "--source" in error
+
+
+def test_a_unit_being_ingested_elsewhere_is_refused(home, tmp_path):
+    from sentiflow.tasks.ingest.inputs import plan_inputs
+    from sentiflow.tasks.ingest.manifest import Manifest
+
+    path = write(tmp_path / "busy.csv", "text\nx\n")
+    [unit] = plan_inputs([str(path)]).units
+    with Manifest(home, unit).locked():  # as another process would hold it
+        [error] = errors_for(home, path)
+    assert "is being ingested into source 'busy' by another process" in error
+    assert only(ingest(home, path))["written"] == 1  # and once released it goes ahead
