@@ -2,6 +2,9 @@
 
 Same behaviour as TorchClassifier: texts truncated at 128 tokens, batches of similar length
 with padding only to the longest text in the batch, logits returned in input order.
+
+Dynamic int8 quantization scales activations per batch, so a text's logits move slightly
+with its batch-mates (predictions very rarely); scores are reproducible for the same batch.
 """
 
 from __future__ import annotations

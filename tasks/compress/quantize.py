@@ -57,7 +57,7 @@ class QuantizeReport:
 @contextlib.contextmanager
 def _quiet_exporter():
     """The exporter reports each phase and every skipped torchvision op; keep the logs readable."""
-    loggers = [logging.getLogger(n) for n in ("torch.onnx", "torch.export", "root", "onnxscript")]
+    loggers = [logging.getLogger(n) for n in ("torch", "torch.onnx", "torch.export", "torch.__trace", "root", "onnxscript")]
     levels = [lg.level for lg in loggers]
     for lg in loggers:
         lg.setLevel(logging.ERROR)
