@@ -63,6 +63,9 @@ def configure_prefect(home: Path) -> dict[str, str]:
     # Task results (the report's cached plots) belong to the home, whichever API records runs.
     wanted["PREFECT_LOCAL_STORAGE_PATH"] = str(prefect_home_for(home) / "storage")
     if not os.environ.get("PREFECT_API_URL"):
+        # Prefect creates PREFECT_HOME without parents; on a fresh sentiflow home its SQLite
+        # database could then not be opened and the temporary API never came up.
+        prefect_home_for(home).mkdir(parents=True, exist_ok=True)
         wanted["PREFECT_HOME"] = str(prefect_home_for(home))
         wanted.update(_LOCAL_API)
     applied = {}
