@@ -143,7 +143,8 @@ class CurationConfig:
     split: SplitConfig = SplitConfig()
 
     def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """Plain JSON types (tuples become lists), as report.json stores it."""
+        return json.loads(json.dumps(dataclasses.asdict(self)))
 
     def fingerprint(self) -> str:
         """Canonical JSON: the same settings always give the same text (it feeds VERSION)."""
