@@ -183,8 +183,8 @@ def run_training(model: Any, tokenizer: Any, train: EncodedSplit, validation: En
         epoch, position = divmod(state.step, per_epoch)
         if epoch != batches_epoch:
             batches, batches_epoch = bucketed_batches(train.lengths, config.batch_size, config.seed, epoch), epoch
-        batch = {k: v.to(device) for k, v in collate(train, batches[position], pad_id).items()}
         step_start = time.monotonic()
+        batch = {k: v.to(device) for k, v in collate(train, batches[position], pad_id).items()}
         with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=device == "cuda"):
             loss = model(**batch).loss
         loss.backward()
