@@ -20,5 +20,7 @@ from sentiflow.flows.cli import query as _query  # noqa: F401,E402
 from sentiflow.flows.cli import report as _report  # noqa: F401,E402
 from sentiflow.flows.cli import compress as _compress  # noqa: F401,E402
 from sentiflow.flows.cli import run as _run  # noqa: F401,E402
+from sentiflow.flows.cli import serve as _serve  # noqa: F401,E402
+from sentiflow.flows.cli import trigger as _trigger  # noqa: F401,E402
 
 __all__ = ["app", "main"]
