@@ -104,6 +104,8 @@ def read_delimited(
 
 def parse_fast(chunk: Chunk, name: str, names: list[str], delimiter: str) -> RawBatch | None:
     """pyarrow's parse of a clean chunk, or None when the chunk needs the careful parser."""
+    if chunk.data.count(QUOTE) % 2:  # a quote left open: pyarrow would take the rest as one value
+        return None
     invalid: list[int] = []
 
     def on_invalid(_row: object) -> str:

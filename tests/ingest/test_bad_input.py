@@ -44,6 +44,14 @@ def test_malformed_csv_rows_are_quarantined_with_their_line(home, tmp_path):
     assert "broken quoting" in rows[2]["detail"] and rows[2]["source"] == "bad"
 
 
+@pytest.mark.parametrize("tail", ['"open to the end\n', '"open to the end'])
+def test_quote_left_open_at_the_end_of_a_one_column_file(home, tmp_path, tail):
+    path = write(tmp_path / "one.csv", "text\nfine\n" + tail)
+    result = only(ingest(home, path))
+    assert (result["written"], result["quarantined_by_reason"]) == (1, {"malformed_row": 1})
+    assert [q["origin"] for q in quarantined(home, "one")] == ["one.csv:3"]
+
+
 def test_invalid_json_lines_are_quarantined(home, tmp_path):
     path = write(tmp_path / "events.jsonl", (
         '{"text": "ok", "label": 1}\n'
