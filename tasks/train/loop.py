@@ -140,30 +140,79 @@ def _header(train: EncodedSplit, validation: EncodedSplit, config: TrainConfig, 
                       {"examples": len(train), "batch_size": config.batch_size, "total_steps": total})
 
 
-def run_training(model: Any, tokenizer: Any, train: EncodedSplit, validation: EncodedSplit,
-                 labels: Sequence[str], config: TrainConfig, device: str, work_dir: Path,
-                 resume: bool = False, on_event: EventSink = lambda e: None) -> LoopResult:
-    """Train `model` in place; on return it holds the best weights seen on validation."""
-    import torch
+class _TrainingRun:
+    """One invocation of the loop: the model, its optimizer, the loop state and the reporting."""
 
-    per_epoch, total, eval_every = plan_steps(len(train), config)
-    optimizer, scheduler = make_optimizer(model, config, total)
-    state, resumed = LoopState(), None
-    checkpoint = latest_checkpoint(work_dir) if resume else None
-    if checkpoint is not None:
-        state = LoopState(**load_checkpoint(checkpoint, model, optimizer, scheduler))
-        resumed = state.step
-    else:
-        torch.manual_seed(config.seed)  # dropout stream independent of how the head was drawn
-    on_event(_header(train, validation, config, labels, device, per_epoch, total, resumed))
-    pad_id = tokenizer.pad_token_id or 0
-    eval_batch = max(64, 2 * config.batch_size)
-    started, stop_reason, batches, batches_epoch = time.monotonic(), "completed", [], -1
-    window_loss, window_samples, window_seconds = 0.0, 0, 0.0
-    model.train()
+    def __init__(self, model: Any, tokenizer: Any, train: EncodedSplit, validation: EncodedSplit,
+                 labels: Sequence[str], config: TrainConfig, device: str, work_dir: Path, on_event: EventSink):
+        self.model, self.tokenizer, self.train, self.validation = model, tokenizer, train, validation
+        self.labels, self.config, self.device, self.work_dir, self.on_event = list(labels), config, device, work_dir, on_event
+        self.per_epoch, self.total, self.eval_every = plan_steps(len(train), config)
+        self.optimizer, self.scheduler = make_optimizer(model, config, self.total)
+        self.state = LoopState()
+        self.pad_id = tokenizer.pad_token_id or 0
+        self.started = time.monotonic()
+        self._batches: list[list[int]] = []
+        self._batches_epoch = -1
+        self._window = [0.0, 0, 0.0]  # loss x samples, samples, seconds since the last progress line
 
-    def evaluate_now() -> None:
-        metrics = validation_metrics(model, tokenizer, validation, labels, device, config.max_seq_len, eval_batch)
+    def restore(self, resume: bool) -> int | None:
+        """Continue from the newest checkpoint when asked and one exists; else start seeded."""
+        import torch
+
+        checkpoint = latest_checkpoint(self.work_dir) if resume else None
+        if checkpoint is None:
+            torch.manual_seed(self.config.seed)  # dropout stream independent of how the head was drawn
+            return None
+        self.state = LoopState(**load_checkpoint(checkpoint, self.model, self.optimizer, self.scheduler))
+        return self.state.step
+
+    def step(self) -> None:
+        """One optimizer step on the next batch; the batch follows from (seed, step) alone."""
+        import torch
+
+        epoch, position = divmod(self.state.step, self.per_epoch)
+        if epoch != self._batches_epoch:
+            self._batches = bucketed_batches(self.train.lengths, self.config.batch_size, self.config.seed, epoch)
+            self._batches_epoch = epoch
+        started = time.monotonic()
+        indices = self._batches[position]
+        batch = {k: v.to(self.device) for k, v in collate(self.train, indices, self.pad_id).items()}
+        with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=self.device == "cuda"):
+            loss = self.model(**batch).loss
+        loss.backward()
+        if self.config.max_grad_norm > 0:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.max_grad_norm)
+        self.optimizer.step()
+        self.scheduler.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        seconds, loss_value, n = time.monotonic() - started, loss.detach().item(), len(indices)
+        self.state.step += 1
+        self.state.samples += n
+        self.state.train_seconds += seconds
+        self._window = [self._window[0] + loss_value * n, self._window[1] + n, self._window[2] + seconds]
+        self.on_event(TrainEvent("step", self.state.step, self.total, data={"loss": loss_value}))
+        if self.state.step % self.config.log_every == 0 or self.state.step == self.total:
+            self._progress()
+
+    def _progress(self) -> None:
+        weighted, samples, seconds = self._window
+        rate = samples / max(seconds, 1e-9)  # training steps only, not evaluation
+        loss = weighted / samples
+        self.on_event(TrainEvent(
+            "progress", self.state.step, self.total,
+            f"step {self.state.step}/{self.total} epoch {self.state.step / self.per_epoch:.2f} loss {loss:.4f} "
+            f"lr {self.scheduler.get_last_lr()[0]:.2e} {rate:.0f} samples/s "
+            f"elapsed {(time.monotonic() - self.started) / 60:.1f} min",
+            {"loss": loss, "samples_per_second": rate},
+        ))
+        self._window = [0.0, 0, 0.0]
+
+    def evaluate(self) -> None:
+        """Validation pass; a new best is saved to best.safetensors."""
+        config, state = self.config, self.state
+        metrics = validation_metrics(self.model, self.tokenizer, self.validation, self.labels, self.device,
+                                     config.max_seq_len, max(64, 2 * config.batch_size))
         record = {k: metrics[k] for k in ("accuracy", "macro_f1", "nll")} | {"step": state.step}
         state.history.append(record)
         # small validation sets tie on macro-F1 often (e.g. at 1.0); then lower loss wins
@@ -172,78 +221,67 @@ def run_training(model: Any, tokenizer: Any, train: EncodedSplit, validation: En
         if better:
             state.best_macro_f1, state.best_nll = metrics["macro_f1"], metrics["nll"]
             state.best_step, state.evals_without_gain = state.step, 0
-            save_weights(model, work_dir / BEST_WEIGHTS)
+            save_weights(self.model, self.work_dir / BEST_WEIGHTS)
         else:
             state.evals_without_gain += 1
-        on_event(TrainEvent("eval", state.step, total,
-                            f"step {state.step}/{total} validation accuracy {metrics['accuracy']:.4f} "
-                            f"macro-F1 {metrics['macro_f1']:.4f} loss {metrics['nll']:.4f}{' (best so far)' if better else ''}", record))
+        self.on_event(TrainEvent(
+            "eval", state.step, self.total,
+            f"step {state.step}/{self.total} validation accuracy {metrics['accuracy']:.4f} macro-F1 "
+            f"{metrics['macro_f1']:.4f} loss {metrics['nll']:.4f}{' (best so far)' if better else ''}", record))
 
-    while state.step < total:
-        epoch, position = divmod(state.step, per_epoch)
-        if epoch != batches_epoch:
-            batches, batches_epoch = bucketed_batches(train.lengths, config.batch_size, config.seed, epoch), epoch
-        step_start = time.monotonic()
-        batch = {k: v.to(device) for k, v in collate(train, batches[position], pad_id).items()}
-        with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=device == "cuda"):
-            loss = model(**batch).loss
-        loss.backward()
-        if config.max_grad_norm > 0:
-            torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
-        optimizer.step()
-        scheduler.step()
-        optimizer.zero_grad(set_to_none=True)
-        state.step += 1
-        n = len(batches[position])
-        state.samples += n
-        step_seconds = time.monotonic() - step_start
-        state.train_seconds += step_seconds
-        loss_value = loss.detach().item()
-        window_loss, window_samples, window_seconds = window_loss + loss_value * n, window_samples + n, window_seconds + step_seconds
-        on_event(TrainEvent("step", state.step, total, data={"loss": loss_value}))
-
-        if state.step % config.log_every == 0 or state.step == total:
-            rate = window_samples / max(window_seconds, 1e-9)  # training steps only, not evaluation
-            on_event(TrainEvent(
-                "progress", state.step, total,
-                f"step {state.step}/{total} epoch {state.step / per_epoch:.2f} loss {window_loss / window_samples:.4f} "
-                f"lr {scheduler.get_last_lr()[0]:.2e} {rate:.0f} samples/s elapsed {(time.monotonic() - started) / 60:.1f} min",
-                {"loss": window_loss / window_samples, "samples_per_second": rate},
-            ))
-            window_loss, window_samples, window_seconds = 0.0, 0, 0.0
-
-        evaluated = state.step % eval_every == 0 or state.step == total
+    def after_step(self) -> str:
+        """Evaluate, checkpoint and decide: 'continue', 'early stopping' or 'time budget'."""
+        config, step = self.config, self.state.step
+        decision = "continue"
+        evaluated = step % self.eval_every == 0 or step == self.total
         if evaluated:
-            evaluate_now()
-            if config.patience and state.evals_without_gain >= config.patience and state.step < total:
-                stop_reason = "early stopping"
-        out_of_time = config.max_minutes is not None and time.monotonic() - started >= config.max_minutes * 60
-        if out_of_time and state.step < total and stop_reason == "completed":
-            stop_reason = "time budget"
+            self.evaluate()
+            if config.patience and self.state.evals_without_gain >= config.patience and step < self.total:
+                decision = "early stopping"
+        out_of_time = config.max_minutes is not None and time.monotonic() - self.started >= config.max_minutes * 60
+        if decision == "continue" and out_of_time and step < self.total:
+            decision = "time budget"
             if not evaluated:
-                evaluate_now()
-        saving = config.checkpoint_every and state.step % config.checkpoint_every == 0
-        if (saving and state.step < total) or stop_reason == "time budget":
-            save_checkpoint(work_dir, state.step, model, optimizer, scheduler, asdict(state))
-            on_event(TrainEvent("checkpoint", state.step, total, f"checkpoint saved at step {state.step}"))
-        if stop_reason != "completed":
-            break
+                self.evaluate()  # the best checkpoint must account for the last steps too
+        periodic = config.checkpoint_every and step % config.checkpoint_every == 0 and step < self.total
+        if periodic or decision == "time budget":
+            save_checkpoint(self.work_dir, step, self.model, self.optimizer, self.scheduler, asdict(self.state))
+            self.on_event(TrainEvent("checkpoint", step, self.total, f"checkpoint saved at step {step}"))
+        return decision
 
-    if state.best_step != state.step:
-        load_weights(model, work_dir / BEST_WEIGHTS)
-    if stop_reason == "time budget":
-        message = (f"stopped at the time budget ({config.max_minutes:g} min) after step {state.step}/{total}; "
+    def finish(self, stop_reason: str, resumed: int | None) -> LoopResult:
+        """Load the best weights back and report why training stopped."""
+        state, config = self.state, self.config
+        if state.best_step != state.step:
+            load_weights(self.model, self.work_dir / BEST_WEIGHTS)
+        if stop_reason == "time budget":
+            why = (f"stopped at the time budget ({config.max_minutes:g} min) after step {state.step}/{self.total}; "
                    "`--resume` continues from here")
-    elif stop_reason == "early stopping":
-        message = f"stopped early at step {state.step}/{total}: no validation gain in {config.patience} evaluations"
-    else:
-        message = f"finished {state.step}/{total} steps"
-    on_event(TrainEvent("stop", state.step, total,
-                        f"{message}; kept the best checkpoint: step {state.best_step}, "
-                        f"validation macro-F1 {state.best_macro_f1:.4f}", {"stop_reason": stop_reason}))
-    return LoopResult(
-        steps=state.step, total_steps=total, stop_reason=stop_reason, best_step=state.best_step,
-        best_validation_macro_f1=state.best_macro_f1, train_seconds=round(state.train_seconds, 2),
-        samples_per_second=round(state.samples / max(state.train_seconds, 1e-9), 1),
-        resumed_from_step=resumed, history=state.history,
-    )
+        elif stop_reason == "early stopping":
+            why = f"stopped early at step {state.step}/{self.total}: no validation gain in {config.patience} evaluations"
+        else:
+            why = f"finished {state.step}/{self.total} steps"
+        self.on_event(TrainEvent("stop", state.step, self.total,
+                                 f"{why}; kept the best checkpoint: step {state.best_step}, "
+                                 f"validation macro-F1 {state.best_macro_f1:.4f}", {"stop_reason": stop_reason}))
+        return LoopResult(
+            steps=state.step, total_steps=self.total, stop_reason=stop_reason, best_step=state.best_step,
+            best_validation_macro_f1=state.best_macro_f1, train_seconds=round(state.train_seconds, 2),
+            samples_per_second=round(state.samples / max(state.train_seconds, 1e-9), 1),
+            resumed_from_step=resumed, history=state.history,
+        )
+
+
+def run_training(model: Any, tokenizer: Any, train: EncodedSplit, validation: EncodedSplit,
+                 labels: Sequence[str], config: TrainConfig, device: str, work_dir: Path,
+                 resume: bool = False, on_event: EventSink = lambda e: None) -> LoopResult:
+    """Train `model` in place; on return it holds the best weights seen on validation."""
+    run = _TrainingRun(model, tokenizer, train, validation, labels, config, device, work_dir, on_event)
+    resumed = run.restore(resume)
+    on_event(_header(train, validation, config, labels, device, run.per_epoch, run.total, resumed))
+    model.train()
+    decision = "continue"
+    while run.state.step < run.total and decision == "continue":
+        run.step()
+        decision = run.after_step()
+    return run.finish("completed" if decision == "continue" else decision, resumed)
