@@ -48,7 +48,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--lr", type=float, default=8e-5)
     p.add_argument("--max-seq-len", type=int, default=128)
-    p.add_argument("--throughput-steps", type=int, default=20, help="steps for each side of the comparison")
+    p.add_argument("--throughput-steps", type=int, default=12, help="steps for each side of the comparison")
     p.add_argument("--skip-throughput", action="store_true")
     p.add_argument("--skip-training", action="store_true")
     return p.parse_args()
@@ -188,16 +188,20 @@ def train(home: str, version: str, args: argparse.Namespace, samples_per_s: floa
         fit = 0.85 * args.minutes * 60 * (samples_per_s or 60.0) / n_train
         epochs = round(max(0.25, min(args.max_epochs, fit)), 2)
     print(f"training: {epochs} epochs, batch {args.batch_size}, lr {args.lr:g}, budget {args.minutes:g} min")
-    started = time.monotonic()
+    started, cpu_started, load_before = time.monotonic(), time.process_time(), os.getloadavg()[0]
     summary = train_flow(home=home, dataset=version, profile="full", epochs=epochs, batch_size=args.batch_size,
                          lr=args.lr, max_seq_len=args.max_seq_len, max_minutes=args.minutes)
-    wall = time.monotonic() - started
+    wall, cpu = time.monotonic() - started, time.process_time() - cpu_started
+    load_after = os.getloadavg()[0]
     model_dir = Path(summary["model_dir"])
     metrics = json.loads((model_dir / "metrics.json").read_text())
     test, training = metrics["test"], metrics["training"]
     print(f"model {summary['model_id']} ({'reused' if summary['reused'] else 'trained'}) in {wall / 60:.1f} min "
           f"(training loop {training['train_seconds'] / 60:.1f} min, stop: {training['stop_reason']}, "
           f"{training['steps']}/{training['total_steps']} steps, {training['samples_per_second']:.0f} samples/s)")
+    # the machine is shared: CPU time says how much of the 2 cores this run actually got
+    print(f"process CPU time {cpu / 60:.1f} min over {wall / 60:.1f} min wall ({cpu / wall:.2f} cores on average); "
+          f"load average {load_before:.1f} at start, {load_after:.1f} at end")
     print("validation curve (step: accuracy / macro-F1):")
     for point in training["history"]:
         print(f"  {point['step']:>6}: {point['accuracy']:.4f} / {point['macro_f1']:.4f}")
@@ -207,6 +211,7 @@ def train(home: str, version: str, args: argparse.Namespace, samples_per_s: floa
     print(f"SST-2 dev, all {raw['n']} rows: accuracy {raw['accuracy']:.4f} (target >= 0.905 within 30 min; "
           "anchor MiniLM-L6-H384 0.915)")
     return {"model_id": summary["model_id"], "reused": summary["reused"], "epochs": epochs, "wall_seconds": round(wall, 1),
+            "cpu_seconds": round(cpu, 1), "load_average": [round(load_before, 1), round(load_after, 1)],
             "test": {k: test[k] for k in ("n", "accuracy", "macro_f1", "ece", "ece_uncalibrated")},
             "raw_dev": raw, "training": {k: training[k] for k in (
                 "steps", "total_steps", "stop_reason", "best_step", "train_seconds", "samples_per_second",
