@@ -62,7 +62,9 @@ def train_command(
     config = make_config(profile, epochs=epochs, batch_size=batch_size, lr=lr, max_seq_len=max_seq_len,
                          max_minutes=max_minutes, seed=seed, device=device)
     # every user mistake surfaces here as one line, before Prefect starts
-    plan_training(Home.at(settings.home), dataset, base_model, config, resume, offline=settings.offline)
+    plan = plan_training(Home.at(settings.home), dataset, base_model, config, resume, offline=settings.offline)
+    if plan.notice() and not plan.reuse:
+        console.print(f"[yellow]note:[/] {plan.notice()}", highlight=False)
 
     from sentiflow.flows.train import train_flow
     from sentiflow.tasks.train.prefect_tasks import listening

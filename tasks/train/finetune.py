@@ -48,6 +48,16 @@ class TrainPlan:
     model_id: str
     reuse: bool  # a finished model with this id exists and there is nothing to resume
     resume: bool
+    checkpoint_step: int | None = None  # step of an earlier run's newest checkpoint, if one is left
+
+    def notice(self) -> str | None:
+        """What a user should know before this run starts, if anything."""
+        if self.checkpoint_step is None:
+            return None
+        if self.resume:
+            return f"resuming {self.model_id} from its checkpoint at step {self.checkpoint_step}"
+        return (f"an earlier run of {self.model_id} left a checkpoint at step {self.checkpoint_step}; "
+                "starting over (pass --resume to continue it instead)")
 
     @property
     def train_config(self) -> TrainConfig:
@@ -85,11 +95,13 @@ def plan_training(home: Home, dataset: str, base_model: str | None, config: Trai
     version_part = re.sub(r"[^A-Za-z0-9_-]+", "-", splits.version)[:20].strip("-") or "data"
     model_id = f"{base.short_name}-{version_part}-{config.recipe_hash(splits.version, base.name)}"
     model_dir = home.model(model_id)
-    pending = resume and latest_checkpoint(home.runs / f"train-{model_id}") is not None
+    checkpoint = latest_checkpoint(home.runs / f"train-{model_id}")
+    step = int(checkpoint.name.split("-")[1]) if checkpoint else None
     return TrainPlan(
         home=str(home.root), dataset_version=splits.version, labels=splits.labels,
         base_model=base.source, base_model_name=base.name, config=asdict(config), model_id=model_id,
-        reuse=model_complete(model_dir) and not pending, resume=resume,
+        reuse=model_complete(model_dir) and not (resume and checkpoint), resume=resume,
+        checkpoint_step=step if not model_complete(model_dir) or resume else None,
     )
 
 

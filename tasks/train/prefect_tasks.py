@@ -50,7 +50,10 @@ def _route(event: TrainEvent) -> None:
 def plan_training_task(home: str, dataset: str, base_model: str | None, config: TrainConfig, resume: bool) -> TrainPlan:
     """Check the dataset and base model; name the model; decide whether it is reused."""
     plan = finetune.plan_training(Home.at(home), dataset, base_model, config, resume, offline=Settings().offline)
-    get_run_logger().info(f"model {plan.model_id}: " + ("finished earlier, reusing it" if plan.reuse else "training"))
+    logger = get_run_logger()
+    logger.info(f"model {plan.model_id}: " + ("finished earlier, reusing it" if plan.reuse else "training"))
+    if plan.notice() and not plan.reuse:
+        logger.warning(plan.notice())
     return plan
 
 

@@ -151,3 +151,19 @@ def test_early_stopping_on_validation_macro_f1(tmp_path, tiny_bert):
     _, result, _ = _loop_run(tiny_bert, tmp_path / "w", config)
     assert result.stop_reason == "early stopping"
     assert result.steps < result.total_steps
+
+
+def test_a_left_checkpoint_is_announced(home, tiny_bert):
+    from sentiflow.tasks.train import finetune
+    from tests.train.helpers import write_dataset
+
+    write_dataset(home)
+    plan = finetune.plan_training(home, "latest", str(tiny_bert), TINY_CONFIG)
+    assert plan.notice() is None
+    checkpoint = plan.work_dir / "ckpt-0000010"
+    checkpoint.mkdir(parents=True)
+    (checkpoint / "state.json").write_text("{}")
+    fresh = finetune.plan_training(home, "latest", str(tiny_bert), TINY_CONFIG)
+    assert "left a checkpoint at step 10" in fresh.notice() and "--resume" in fresh.notice()
+    resumed = finetune.plan_training(home, "latest", str(tiny_bert), TINY_CONFIG, resume=True)
+    assert resumed.notice() == f"resuming {plan.model_id} from its checkpoint at step 10" and not resumed.reuse
