@@ -8,7 +8,7 @@ from prefect import flow
 
 from sentiflow.tasks.compress.prefect_tasks import (
     artifact_task, candidate_task, choose_task, compression_summary, eval_sets_task, measure_parent_task,
-    prepare_task, training_data_task,
+    prepare_task, publish_task, speed_task, training_data_task,
 )
 
 
@@ -32,10 +32,12 @@ def compress_flow(
     data = eval_sets_task(job)
     training = training_data_task(job)
     parent = measure_parent_task(job, data)
-    rows = [
-        candidate_task.with_options(task_run_name=f"candidate-{spec.tag()}")(job, spec, training, data, parent)
-        for spec in job.plan
-    ]
+    results = []
+    for spec in job.plan:  # in order: a quantized candidate starts from the fp32 one before it
+        build = candidate_task.with_options(task_run_name=f"candidate-{spec.tag()}")
+        results.append(build(job, spec, training, data, parent, list(results)))
+    parent, results = speed_task(job, data, parent, results)
+    rows = [publish_task(job, result, parent, data) for result in results]
     decision = choose_task(job, rows)
     summary = compression_summary(job, parent, rows, decision)
     artifact_task(summary)

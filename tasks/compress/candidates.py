@@ -1,8 +1,9 @@
-"""Build, measure and publish one candidate model.
+"""Build, measure and publish candidate models.
 
   build_candidate    distil / prune / quantize into runs/compress-ID/ (a staging folder), or
                      find the finished model a previous run with the same settings built
-  measure_candidate  load it through `load_classifier` and measure it against the parent
+  measure_candidate  load it through `load_classifier`; accuracy and agreement vs the parent
+  measure_speeds     throughput and latency of the parent and every candidate, in turns
   publish_candidate  metrics.json, model card, temperature; move into models/ID; register
 
 A half-built candidate never appears under models/: it is published by one rename.
@@ -12,14 +13,14 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from sentiflow.tasks.compress.auto import FFN_KEEP_RATIO, CandidateSpec
 from sentiflow.tasks.compress.card import render_card
 from sentiflow.tasks.compress.job import CompressionJob, Log, TrainingData
-from sentiflow.tasks.compress.measure import BATCH_SIZE, EvalSets, Evaluation, compare, evaluate
+from sentiflow.tasks.compress.measure import BATCH_SIZE, EvalSets, Evaluation, compare, evaluate, measure_speed
 from sentiflow.tasks.core.atomic import write_json, write_text
 from sentiflow.tasks.core.home import Home
 from sentiflow.tasks.warehouse.registry import META_FILE, ModelRecord, folder_size, read_meta, register
@@ -39,6 +40,17 @@ class BuiltCandidate:
     reused: bool = False
 
 
+@dataclass
+class CandidateResult:
+    """One planned candidate after building and measuring: a model, or the error that stopped it."""
+
+    spec: CandidateSpec
+    model_id: str
+    built: BuiltCandidate | None = None
+    evaluation: Evaluation | None = None
+    error: str | None = None
+
+
 def _finished(folder: Path) -> bool:
     return (folder / META_FILE).is_file() and (folder / METRICS_FILE).is_file()
 
@@ -53,8 +65,11 @@ def _record(job: CompressionJob, built: BuiltCandidate, temperature: float = 1.0
 
 
 def build_candidate(job: CompressionJob, spec: CandidateSpec, training: TrainingData | None,
-                    log: Log | None = None) -> BuiltCandidate:
-    """The candidate's model files, built now or found finished from an earlier run."""
+                    earlier: list[CandidateResult] = (), log: Log | None = None) -> BuiltCandidate:
+    """The candidate's model files, built now or found finished from an earlier run.
+
+    A quantize step after distil/prune starts from that fp32 candidate, found among `earlier`.
+    """
     from sentiflow.tasks.compress.encoder import count_parameters, load_torch_model
 
     home = Home.at(job.home)
@@ -71,10 +86,12 @@ def build_candidate(job: CompressionJob, spec: CandidateSpec, training: Training
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     if spec.steps[0] == "quantize" or len(spec.steps) > 1:
-        source = job.parent_dir if spec.source is None else home.model(job.model_id(spec.source))
-        if spec.source is not None and not _finished(source):
-            raise RuntimeError(f"its source candidate {source.name} was not built")
-        details = {} if spec.source is None else json.loads((source / METRICS_FILE).read_text())["details"]
+        source, details = job.parent_dir, {}
+        if spec.source is not None:
+            found = next((r.built for r in earlier if r.spec == spec.source and r.built), None)
+            if found is None:
+                raise RuntimeError(f"its source candidate {job.model_id(spec.source)} was not built")
+            source, details = found.folder, dict(found.details)
         model, tokenizer = load_torch_model(source)
         details["quantize"] = _quantize(model, tokenizer, staging, log).to_json()
         fmt = "onnx"
@@ -132,6 +149,21 @@ def measure_candidate(job: CompressionJob, built: BuiltCandidate, data: EvalSets
 
     clf = load_classifier(built.folder, device="cpu", threads=job.threads)
     return evaluate(clf, data, folder_size(built.folder), built.parameters, parent=parent)
+
+
+def measure_speeds(job: CompressionJob, data: EvalSets, parent: Evaluation,
+                   results: list[CandidateResult]) -> tuple[Evaluation, list[CandidateResult]]:
+    """The parent and the results again, with throughput and latency measured for each model."""
+    from sentiflow.tasks.core.classifier import load_classifier
+
+    measured = [r for r in results if r.evaluation is not None and r.built is not None]
+    classifiers = {"parent": load_classifier(job.parent_dir, device="cpu", threads=job.threads)}
+    for r in measured:
+        classifiers[r.model_id] = load_classifier(r.built.folder, device="cpu", threads=job.threads)
+    speed = measure_speed(classifiers, data, job.profile.speed_repeats)
+    timed = [replace(r, evaluation=replace(r.evaluation, **speed[r.model_id])) if r.model_id in speed else r
+             for r in results]
+    return replace(parent, **speed["parent"]), timed
 
 
 def environment(job: CompressionJob, data: EvalSets) -> dict[str, Any]:

@@ -88,8 +88,8 @@ def render_card(record: ModelRecord, model: Evaluation, parent: Evaluation, deta
         _row(f"parent `{record.parent_id}`", parent, "1.0000"),
         _row(f"this model ({record.kind})", model, f"{model.test['agreement']:.4f}"),
         "",
-        f"{ratios['size_ratio']}x smaller, {ratios['throughput_ratio']}x the throughput, "
-        f"{ratios['latency_p50_ratio']}x lower p50 latency; accuracy drop "
+        f"Against the parent: {ratios['size_ratio']}x smaller on disk, {ratios['throughput_ratio']}x its batch "
+        f"throughput, {ratios['latency_p50_ratio']}x its speed at batch size 1 (p50); accuracy drop "
         f"{ratios['validation_accuracy_drop_points']} points on validation, "
         f"{ratios['test_accuracy_drop_points']} on test.",
         "",

@@ -4,10 +4,12 @@ Every model is measured through the Classifier interface (`load_classifier`), so
 (torch fp32) and its compressed children (torch or ONNX int8) go through exactly the same code:
 - accuracy and macro-F1 on validation (the accuracy budget) and test (the model card);
 - agreement: the share of texts where the model predicts the parent's class;
-- batch throughput: texts per second over the test split, length-sorted batches;
-- latency at batch size 1: p50 and p95 over single-text calls, after a warm-up;
 - a calibration temperature refitted on validation (distillation and quantization change the
-  logits' scale, so the parent's temperature would not fit; see `calibrate.fit_temperature`).
+  logits' scale, so the parent's temperature would not fit; see `calibrate.fit_temperature`);
+- speed, for all models together once they exist (`measure_speed`): batch throughput over the
+  test split in length-sorted batches, and p50/p95 latency of single-text calls. The models
+  take turns pass by pass, so a busy moment on a shared machine hits them all alike rather
+  than whichever happened to run then.
 """
 
 from __future__ import annotations
@@ -55,9 +57,9 @@ class Evaluation:
     temperature_source: str
     validation: dict[str, Any]
     test: dict[str, Any]
-    throughput: float  # texts per second, test split, batches of BATCH_SIZE
-    latency_ms_p50: float
-    latency_ms_p95: float
+    throughput: float = 0.0  # texts per second, test split, batches of BATCH_SIZE (measure_speed)
+    latency_ms_p50: float = 0.0
+    latency_ms_p95: float = 0.0
     validation_logits: np.ndarray = field(repr=False, default_factory=lambda: np.zeros((0, 0)))
     test_logits: np.ndarray = field(repr=False, default_factory=lambda: np.zeros((0, 0)))
 
@@ -114,14 +116,13 @@ def evaluate(
     parameters: int,
     parent: Evaluation | None = None,
 ) -> Evaluation:
-    """Measure `clf`; with `parent`, also agreement with it and a temperature refitted on validation."""
-    val_logits, _ = timed_logits(clf, data.validation.texts)  # also warms up before the timed test pass
-    test_logits, test_seconds = timed_logits(clf, data.test.texts)
+    """Accuracy figures of `clf`; with `parent`, agreement with it and a temperature refitted on validation."""
+    val_logits = clf.logits(data.validation.texts, batch_size=BATCH_SIZE)
+    test_logits = clf.logits(data.test.texts, batch_size=BATCH_SIZE)
     if parent is None:
         temperature, source = float(clf.temperature), "the model's own (fitted when it was trained)"
     else:
         temperature, source = fit_temperature(val_logits, data.validation.gold), "refitted on validation"
-    p50, p95 = latency_ms(clf, data.latency_texts)
     return Evaluation(
         size_bytes=size_bytes,
         parameters=parameters,
@@ -131,12 +132,28 @@ def evaluate(
                                   parent.validation_logits if parent else None),
         test=_split_figures(test_logits, data.test, clf.labels, temperature,
                             parent.test_logits if parent else None),
-        throughput=round(len(data.test) / max(test_seconds, 1e-9), 1),
-        latency_ms_p50=round(p50, 2),
-        latency_ms_p95=round(p95, 2),
         validation_logits=val_logits,
         test_logits=test_logits,
     )
+
+
+def measure_speed(classifiers: dict[str, Classifier], data: EvalSets, repeats: int = 1) -> dict[str, dict[str, float]]:
+    """Throughput (median of `repeats` passes over the test split) and latency, model by model in turn."""
+    texts = data.test.texts
+    for clf in classifiers.values():  # warm-up: first calls allocate
+        clf.logits(texts[:BATCH_SIZE], batch_size=BATCH_SIZE)
+    seconds: dict[str, list[float]] = {name: [] for name in classifiers}
+    for _ in range(max(1, repeats)):
+        for name, clf in classifiers.items():
+            seconds[name].append(timed_logits(clf, texts)[1])
+    speed = {}
+    for name, clf in classifiers.items():
+        p50, p95 = latency_ms(clf, data.latency_texts)
+        speed[name] = {
+            "throughput": round(len(texts) / max(float(np.median(seconds[name])), 1e-9), 1),
+            "latency_ms_p50": round(p50, 2), "latency_ms_p95": round(p95, 2),
+        }
+    return speed
 
 
 def compare(candidate: Evaluation, parent: Evaluation) -> dict[str, float]:

@@ -56,6 +56,9 @@ class OnnxClassifier:
         options.intra_op_num_threads = threads or default_threads()
         options.inter_op_num_threads = 1  # one request at a time; parallelism is inside each op
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # idle pool threads wait passively, as torch's OpenMP threads do (tasks/train/__init__.py):
+        # spinning threads steal the cores other processes on a shared machine need
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         session = ort.InferenceSession(
             str(find_onnx_file(Path(model_dir))), options, providers=["CPUExecutionProvider"]
         )

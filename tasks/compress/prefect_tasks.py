@@ -56,10 +56,10 @@ def training_data_task(job: CompressionJob) -> TrainingData | None:
 
 @task(name="measure-parent", cache_policy=NONE)
 def measure_parent_task(job: CompressionJob, data: EvalSets) -> Evaluation:
-    """The parent's figures, measured in this run on this machine."""
+    """The parent's accuracy figures, measured in this run."""
     parent = cand.measure_parent(job, data)
-    _log(f"parent: validation accuracy {parent.accuracy:.4f}, {parent.throughput:.0f} texts/s, "
-         f"p50 {parent.latency_ms_p50:.1f} ms, {parent.size_bytes / 1e6:.1f} MB")
+    _log(f"parent: validation accuracy {parent.accuracy:.4f}, test accuracy {parent.test['accuracy']:.4f}, "
+         f"{parent.size_bytes / 1e6:.1f} MB")
     return parent
 
 
@@ -84,19 +84,41 @@ def candidate_row(job: CompressionJob, spec: CandidateSpec, model_id: str, model
 
 @task(name="compress-candidate", cache_policy=NONE)
 def candidate_task(job: CompressionJob, spec: CandidateSpec, training: TrainingData | None, data: EvalSets,
-                   parent: Evaluation) -> dict[str, Any]:
-    """Build (or reuse), measure and register one candidate; a failure is returned as data."""
-    model_id = job.model_id(spec)
+                   parent: Evaluation, earlier: list[cand.CandidateResult]) -> cand.CandidateResult:
+    """Build (or reuse) one candidate and measure its accuracy; a failure is returned as data."""
+    result = cand.CandidateResult(spec, job.model_id(spec))
     try:
-        built = cand.build_candidate(job, spec, training, log=_log)
-        model = cand.measure_candidate(job, built, data, parent)
-        cand.publish_candidate(job, built, model, parent, cand.environment(job, data))
+        result.built = cand.build_candidate(job, spec, training, earlier, log=_log)
+        result.evaluation = cand.measure_candidate(job, result.built, data, parent)
     except Exception as exc:  # one candidate's failure must not lose the others
-        message = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
-        get_run_logger().warning(f"{model_id} failed: {message}")
-        return candidate_row(job, spec, model_id, None, parent, error=message)
-    row = candidate_row(job, spec, model_id, model, parent, reused=built.reused)
-    _log(f"{model_id}: {row['size_ratio']}x smaller, {row['throughput_ratio']}x throughput, "
+        result.error = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+        get_run_logger().warning(f"{result.model_id} failed: {result.error}")
+    else:
+        _log(f"{result.model_id}: validation accuracy {result.evaluation.accuracy:.4f} "
+             f"(parent {parent.accuracy:.4f}), test agreement {result.evaluation.test['agreement']:.4f}")
+    return result
+
+
+@task(name="measure-speed", cache_policy=NONE)
+def speed_task(job: CompressionJob, data: EvalSets, parent: Evaluation,
+               results: list[cand.CandidateResult]) -> tuple[Evaluation, list[cand.CandidateResult]]:
+    """Throughput and latency of the parent and every candidate, taking turns."""
+    parent, results = cand.measure_speeds(job, data, parent, results)
+    _log(f"parent: {parent.throughput:.0f} texts/s, p50 {parent.latency_ms_p50:.1f} ms; " + "; ".join(
+        f"{r.model_id}: {r.evaluation.throughput:.0f} texts/s, p50 {r.evaluation.latency_ms_p50:.1f} ms"
+        for r in results if r.evaluation))
+    return parent, results
+
+
+@task(name="publish-candidate", cache_policy=NONE, retries=3, retry_delay_seconds=[2, 5, 15])
+def publish_task(job: CompressionJob, result: cand.CandidateResult, parent: Evaluation,
+                 data: EvalSets) -> dict[str, Any]:
+    """Card, metrics.json, models/ID, registry; the candidate's summary row."""
+    if result.error is not None:
+        return candidate_row(job, result.spec, result.model_id, None, parent, error=result.error)
+    cand.publish_candidate(job, result.built, result.evaluation, parent, cand.environment(job, data))
+    row = candidate_row(job, result.spec, result.model_id, result.evaluation, parent, reused=result.built.reused)
+    _log(f"{result.model_id}: {row['size_ratio']}x smaller, {row['throughput_ratio']}x throughput, "
          f"accuracy drop {row['accuracy_drop_points']:.2f} points, agreement {row['agreement']:.4f}")
     return row
 

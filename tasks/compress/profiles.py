@@ -21,6 +21,7 @@ class CompressProfile:
     name: str
     eval_examples: int | None  # validation and test rows scored (seeded sample); None = all
     latency_samples: int  # single-text calls timed for p50/p95
+    speed_repeats: int  # throughput passes over the test split per model; the median counts
     train_examples: int | None  # train rows a student learns from (seeded sample); None = all
     auto_methods: tuple[str, ...]  # what `--method auto` tries, in order
     distill: StudentTrainingConfig = field(default_factory=StudentTrainingConfig)
@@ -30,14 +31,14 @@ class CompressProfile:
 
 PROFILES: dict[str, CompressProfile] = {
     "quick": CompressProfile(
-        name="quick", eval_examples=1_000, latency_samples=50, train_examples=4_000,
+        name="quick", eval_examples=1_000, latency_samples=50, speed_repeats=1, train_examples=4_000,
         auto_methods=("quantize",),
         distill=StudentTrainingConfig(TrainConfig(epochs=1.0, lr=1e-4, max_minutes=2.0)),
         prune_recovery=StudentTrainingConfig(TrainConfig(epochs=1.0, lr=5e-5, max_minutes=1.5)),
         importance_batches=4,
     ),
     "full": CompressProfile(
-        name="full", eval_examples=None, latency_samples=200, train_examples=None,
+        name="full", eval_examples=None, latency_samples=200, speed_repeats=3, train_examples=None,
         auto_methods=("quantize", "distill", "prune"),
         # students start from the parent's own layers; a higher peak LR than a fine-tune's helps them
         # re-learn the missing layers' work

@@ -6,16 +6,21 @@ alpha * KL(teacher || student at temperature T) * T^2 + (1 - alpha) * CE(hard la
 keeps the soft term's gradient scale independent of T (Hinton et al., 2015).
 
 The training stage's loop (`tasks/train/loop.py`) optimises the model's own cross-entropy, so
-it cannot carry a teacher; this loop reuses its pieces instead: TrainConfig, the AdamW
-warm-up/decay schedule, length-bucketed batches and per-batch padding. Teacher logits are
+it cannot carry a teacher; this loop reuses its pieces instead: TrainConfig, AdamW with its
+parameter groups, length-bucketed batches and per-batch padding. Teacher logits are
 computed once, before training, with the teacher in eval mode: each example's soft target is
 then the same every epoch, and the teacher costs one inference pass instead of one per epoch.
+
+With a time budget (`recipe.max_minutes`), the loop times its first steps and, if the planned
+steps cannot fit, shortens the plan so the learning rate still warms up and decays to zero
+inside the budget (a run merely cut off would stop at a high learning rate).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +33,9 @@ from sentiflow.tasks.train.loop import make_optimizer, plan_steps
 if TYPE_CHECKING:
     import torch
     from transformers import PreTrainedModel
+
+TIMING_STEPS = 20  # steps timed before a time budget re-plans the schedule
+BUDGET_SHARE = 0.9  # of max_minutes planned for steps; the rest absorbs the machine's jitter
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,7 @@ class TrainingLog:
 
     steps: int = 0
     planned_steps: int = 0
+    replanned_from: int | None = None  # steps planned before the time budget shortened the plan
     seconds: float = 0.0
     losses: list[float] = field(default_factory=list)
     stopped_by_time: bool = False
@@ -59,7 +68,8 @@ class TrainingLog:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "steps": self.steps, "planned_steps": self.planned_steps, "seconds": round(self.seconds, 1),
+            "steps": self.steps, "planned_steps": self.planned_steps, "replanned_from": self.replanned_from,
+            "seconds": round(self.seconds, 1),
             "loss_first": round(self.first_loss, 5), "loss_last": round(self.last_loss, 5),
             "stopped_by_time": self.stopped_by_time,
         }
@@ -84,6 +94,14 @@ def distillation_loss(
     return alpha * soft + (1.0 - alpha) * hard
 
 
+def lr_factor(step: int, total: int, warmup_ratio: float) -> float:
+    """Linear warm-up over the first warmup_ratio of `total` steps, then linear decay to 0."""
+    warmup = int(warmup_ratio * total)
+    if step < warmup:
+        return (step + 1) / (warmup + 1)
+    return max(0.0, (total - step) / max(1, total - warmup))
+
+
 def train_student(
     student: "PreTrainedModel",
     pad_id: int,
@@ -101,7 +119,7 @@ def train_student(
     torch.manual_seed(recipe.seed)
     soft = torch.as_tensor(np.asarray(teacher_logits, dtype=np.float32))
     per_epoch, planned, _ = plan_steps(len(train), recipe)
-    optimizer, schedule = make_optimizer(student, recipe, planned)
+    optimizer, _ = make_optimizer(student, recipe, planned)  # its schedule is fixed; ours may shrink
     if log:
         log(
             f"training {len(train)} examples, batch {recipe.batch_size}, {planned} steps "
@@ -114,11 +132,13 @@ def train_student(
     started = time.monotonic()
     student.train()
     batches: list[list[int]] = []
-    while result.steps < planned and not result.stopped_by_time:
+    while result.steps < result.planned_steps and not result.stopped_by_time:
         epoch, position = divmod(result.steps, per_epoch)
         if position == 0:
             batches = bucketed_batches(train.lengths, recipe.batch_size, recipe.seed, epoch)
         rows = batches[position]
+        for group in optimizer.param_groups:
+            group["lr"] = recipe.lr * lr_factor(result.steps, result.planned_steps, recipe.warmup_ratio)
         batch = collate(train, rows, pad_id)
         gold = batch.pop("labels")
         loss = distillation_loss(student(**batch).logits, soft[rows], gold, config.alpha, config.temperature)
@@ -126,15 +146,22 @@ def train_student(
         if recipe.max_grad_norm > 0:
             torch.nn.utils.clip_grad_norm_(student.parameters(), recipe.max_grad_norm)
         optimizer.step()
-        schedule.step()
         optimizer.zero_grad(set_to_none=True)
         result.steps += 1
         running.append(float(loss.detach()))
         if len(running) == window:
             result.losses.append(float(np.mean(running)))
             running = []
-        if recipe.max_minutes is not None and time.monotonic() - started > recipe.max_minutes * 60:
-            result.stopped_by_time = result.steps < planned
+        if recipe.max_minutes is not None:
+            elapsed = time.monotonic() - started
+            if result.steps == TIMING_STEPS and result.replanned_from is None:
+                fit = math.floor(recipe.max_minutes * 60 * BUDGET_SHARE * result.steps / elapsed)
+                if fit < result.planned_steps:
+                    result.replanned_from, result.planned_steps = result.planned_steps, max(result.steps + 1, fit)
+                    if log:
+                        log(f"time budget: {elapsed / result.steps:.2f} s/step, so {result.planned_steps} of "
+                            f"{result.replanned_from} planned steps fit in {recipe.max_minutes:g} min")
+            result.stopped_by_time = elapsed > recipe.max_minutes * 60 and result.steps < result.planned_steps
     if running:
         result.losses.append(float(np.mean(running)))
     student.eval()
@@ -142,7 +169,7 @@ def train_student(
     if log:
         note = " (stopped by the time budget)" if result.stopped_by_time else ""
         log(
-            f"trained {result.steps}/{planned} steps in {result.seconds:.0f}s{note}; "
+            f"trained {result.steps}/{result.planned_steps} steps in {result.seconds:.0f}s{note}; "
             f"loss {result.first_loss:.4f} -> {result.last_loss:.4f}"
         )
     return result
