@@ -20,6 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sentiflow.tasks.core.errors import UserError
 from sentiflow.tasks.ingest.batch import RawBatch, origins
 from sentiflow.tasks.ingest.stream import ByteStream, chunks
 
@@ -42,15 +43,17 @@ def read_txt(stream: ByteStream, name: str, first_line: int) -> Iterator[RawBatc
 @contextmanager
 def parquet_file(path: str, compressed: bool) -> Iterator[pq.ParquetFile]:
     """Open a Parquet file; a gzipped one is first expanded to a temporary file (it needs seeks)."""
-    if not compressed:
-        with pq.ParquetFile(path) as pf:
-            yield pf
-        return
     with tempfile.NamedTemporaryFile(suffix=".parquet") as tmp:
-        with gzip.open(path, "rb") as src:
-            shutil.copyfileobj(src, tmp, length=1 << 20)
-        tmp.flush()
-        with pq.ParquetFile(tmp.name) as pf:
+        try:
+            if compressed:
+                with gzip.open(path, "rb") as src:
+                    shutil.copyfileobj(src, tmp, length=1 << 20)
+                tmp.flush()
+            pf = pq.ParquetFile(tmp.name if compressed else path)
+        except (pa.ArrowException, OSError, EOFError) as exc:
+            message = " ".join(str(exc).split())[:200]
+            raise UserError(f"{path}: not a readable Parquet file ({message}); check the file or --format") from None
+        with pf:
             yield pf
 
 

@@ -92,6 +92,7 @@ def ingest_unit(unit: IngestUnit, home: Home, options: IngestOptions) -> UnitRes
                 writer.close()
             except BaseException:
                 writer.abort()
+                manifest.remove_orphans(entry)  # this run's shards: the lake stays as it was
                 raise
             new_entry = _next_entry(unit, entry, opened, counts, mapping, writer, generation)
         manifest.save(new_entry)

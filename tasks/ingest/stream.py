@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from sentiflow.tasks.core.errors import UserError
+
 BLOCK_BYTES = 16 << 20  # per read: large enough that per-chunk overhead vanishes, small for RSS
 NEWLINE = 0x0A
 
@@ -24,14 +26,20 @@ class ByteStream:
     """A file's (decompressed) bytes, read forward only, hashing everything read."""
 
     def __init__(self, path: Path | str, gzip: bool = False) -> None:
-        self._stream = pa.input_stream(str(path), compression="gzip" if gzip else None)
+        self.path = str(path)
+        self._stream = pa.input_stream(self.path, compression="gzip" if gzip else None)
         self.hasher = hashlib.blake2b(digest_size=16)
         self.offset = 0  # bytes read so far, in the decompressed stream
         self.newlines = 0  # '\n' bytes consumed (skipped or chunked): the next line is newlines + 1
         self.last_byte = b""
 
     def read(self, size: int = BLOCK_BYTES) -> bytes:
-        data = self._stream.read(size)
+        try:
+            data = self._stream.read(size)
+        except (pa.ArrowException, OSError) as exc:  # corrupt gzip, truncated file, I/O error
+            message = " ".join(str(exc).split())[:200]
+            raise UserError(f"{self.path}: cannot be read past byte {self.offset:,} ({message}); "
+                            "check or re-create the file") from None
         if data:
             self.hasher.update(data)
             self.offset += len(data)

@@ -3,6 +3,7 @@ invalid UTF-8 is repaired and counted, and problems that stop a file are one cle
 
 from __future__ import annotations
 
+import gzip
 import os
 import shutil
 import subprocess
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from sentiflow.tasks.ingest import stream
 from sentiflow.tasks.ingest.batch import REASONS
 
 from .helpers import documents, ingest, only, quarantined, write
@@ -130,6 +132,19 @@ def test_errors_that_stop_a_file_name_it_and_say_what_to_do(home, tmp_path):
     [no_label] = errors_for(home, tmp_path / "ok.csv", label="stars")
     assert "ok.csv" in no_label and "label column 'stars'" in no_label and "columns found: text" in no_label
     assert all("\n" not in e for e in (missing, empty, unknown, no_text, no_label))
+
+
+def test_corrupt_files_are_one_line_and_leave_the_lake_as_it_was(home, tmp_path, monkeypatch):
+    monkeypatch.setattr(stream, "BLOCK_BYTES", 64 << 10)  # several chunks (and shards) before the damage
+    rows = "".join(f"row {i * 7919 % 100003} {i}\n" for i in range(200_000)).encode()
+    compressed = gzip.compress(b"text\n" + rows)
+    gz = write(tmp_path / "cut.csv.gz", compressed[: len(compressed) * 3 // 4])  # a truncated download
+    fake = write(tmp_path / "fake.parquet", "not parquet at all")
+    [cut] = errors_for(home, gz, shard_rows=1000)
+    assert "cut.csv.gz: cannot be read past byte" in cut and "\n" not in cut
+    assert not list(home.source_documents("cut").glob("*.parquet"))  # no half-ingested rows
+    [bad] = errors_for(home, fake)
+    assert "fake.parquet: not a readable Parquet file" in bad
 
 
 def test_good_inputs_are_ingested_next_to_bad_ones(home, tmp_path):
