@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -39,10 +40,10 @@ def _split_sources(values: list[str] | None) -> list[str] | None:
 @app.command("curate")
 def curate_command(
     sources: Annotated[list[str] | None, typer.Option(
-        "--sources", help="Sources to curate (repeat the option or separate with commas) [default: all].",
+        "--sources", help="Sources to curate, repeated or comma-separated (default: every source in the lake).",
         show_default=False)] = None,
     name: Annotated[str | None, typer.Option(
-        help="Dataset name, the prefix of its version [default: the source names].", show_default=False)] = None,
+        help="Dataset name, the prefix of its version (default: the source names).", show_default=False)] = None,
     config: Annotated[Path | None, typer.Option(
         "--config", help="TOML file overriding curation settings (steps, thresholds, label maps, splits).",
         show_default=False)] = None,
@@ -69,13 +70,8 @@ def curate_command(
     configure_prefect(root.root)
     from sentiflow.flows.curate import curate_flow
 
-    with console.status("curating...", spinner="dots") if console.is_terminal and not as_json else _nothing():
+    spinner = console.status("curating...", spinner="dots") if console.is_terminal and not as_json else nullcontext()
+    with spinner:
         summary = curate_flow(home=str(root.root), sources=chosen, name=name,
                               config_path=str(config.resolve()) if config else None)
     emit(summary, as_json, _render)
-
-
-def _nothing() -> Any:
-    from contextlib import nullcontext
-
-    return nullcontext()

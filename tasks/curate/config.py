@@ -114,13 +114,14 @@ class LanguageConfig:
 class DedupConfig:
     """MinHash LSH over word shingles of the dedup-normalised text (README: why these)."""
 
-    shingle_words: int = 2  # word n-gram size; 2 survives one changed word in a 10-word tweet
+    shingle_words: int = 2  # shingles are word 1..n-grams: words keep a swap cheap, pairs keep order
     num_perm: int = 128  # MinHash permutations: Jaccard estimate std ~ 0.04 at J = 0.7
     bands: int = 32  # LSH bands x rows = 128; candidate curve midpoint (1/32)^(1/4) ~ 0.42
     rows: int = 4
     threshold: float = 0.7  # estimated Jaccard at or above which two texts are near duplicates
     leakage_threshold: float = 0.5  # looser: a train text this close to a test text is leakage
     seed: int = 1  # seed of the MinHash permutations
+    lsh: str = "numpy"  # banding backend: numpy (vectorised) | datasketch (MinHashLSH); same pairs
 
 
 @dataclass(frozen=True)
@@ -245,6 +246,10 @@ def _check_language(lang: LanguageConfig) -> None:
 
 
 def _check_dedup(d: DedupConfig) -> None:
+    from sentiflow.tasks.curate.lsh import BACKENDS
+
+    if d.lsh not in BACKENDS:
+        raise UserError(f"config key 'dedup.lsh' is {d.lsh!r}; allowed: {', '.join(BACKENDS)}")
     check_fraction("dedup.threshold", d.threshold)
     check_fraction("dedup.leakage_threshold", d.leakage_threshold)
     check_range("dedup.shingle_words", d.shingle_words, 1, 8)

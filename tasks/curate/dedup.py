@@ -2,7 +2,7 @@
 
 Exact duplicates share their normalised text. Near duplicates share their dedup tokens (case,
 punctuation, URLs, mentions and 'RT' removed) or have an estimated Jaccard similarity of their
-word-shingle sets at or above `dedup.threshold` (MinHash LSH, see minhash.py). Clusters are the
+word-shingle sets at or above `dedup.threshold` (MinHash LSH: minhash.py, lsh.py). Clusters are the
 connected components of those links.
 
 In each cluster:
@@ -26,8 +26,9 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from sentiflow.tasks.curate.config import DedupConfig
-from sentiflow.tasks.curate.minhash import MinHasher, candidate_pairs, dedup_tokens, estimated_jaccard
-from sentiflow.tasks.curate.step import Doc, Ledger, StepStats
+from sentiflow.tasks.curate.lsh import candidate_pairs, estimated_jaccard
+from sentiflow.tasks.curate.minhash import MinHasher, dedup_tokens
+from sentiflow.tasks.curate.step import Doc, Ledger
 
 EXACT, NEAR = "exact_dedup", "near_dedup"
 EXACT_DUPLICATE, NEAR_DUPLICATE = "exact_duplicate", "near_duplicate"
@@ -51,7 +52,7 @@ class NearDuplicateIndex:
         )
         hasher = MinHasher(config.num_perm, config.seed, config.shingle_words)
         signatures, usable = hasher.signatures(list(keys))
-        pairs = candidate_pairs(signatures, usable, config.bands, config.rows, config.seed)
+        pairs = candidate_pairs(signatures, usable, config.bands, config.rows, config.lsh, config.seed)
         return cls(key_of_doc, pairs, estimated_jaccard(signatures, pairs))
 
     def linked_keys(self, min_jaccard: float) -> np.ndarray:
@@ -73,56 +74,66 @@ def _same_value_edges(values: np.ndarray) -> np.ndarray:
     return np.stack([heads[keep], np.flatnonzero(keep)], axis=1)
 
 
-def deduplicate(
-    docs: list[Doc], exact: bool, near: bool, config: DedupConfig, index: NearDuplicateIndex | None, ledger: Ledger
-) -> list[Doc]:
-    """Cluster, vote and keep one representative per cluster; returns the kept documents."""
-    exact_stats = ledger.begin(EXACT, len(docs)) if exact else None
+def duplicate_clusters(docs: list[Doc], exact: bool, near: bool, config: DedupConfig,
+                       index: NearDuplicateIndex | None) -> list[list[Doc]]:
+    """Groups of documents linked by equal text (exact) or by near-duplicate evidence (near)."""
     edges: list[np.ndarray] = []
     if exact:
         text_ids: dict[str, int] = {}
-        edges.append(_same_value_edges(np.array([text_ids.setdefault(d.text, len(text_ids)) for d in docs], dtype=np.int64)))
+        edges.append(_same_value_edges(np.array([text_ids.setdefault(d.text, len(text_ids)) for d in docs],
+                                                dtype=np.int64)))
     if near and index is not None:
-        edges.append(_same_value_edges(index.key_of_doc))
+        edges.append(_same_value_edges(index.key_of_doc))  # the same dedup tokens
         first_doc_of_key = np.unique(index.key_of_doc, return_index=True)[1]
         edges.append(first_doc_of_key[index.linked_keys(config.threshold)])
     clusters: dict[int, list[Doc]] = {}
     for doc, label in zip(docs, _components(len(docs), edges) if docs else []):
         clusters.setdefault(int(label), []).append(doc)
+    return list(clusters.values())
 
-    removals: list[tuple[Doc, str, str, str | None]] = []  # doc, step, reason, duplicate_of
+
+Removed = tuple[Doc, str, str, str | None]  # document, step, reason, duplicate_of
+
+
+def resolve_cluster(members: list[Doc], exact: bool, near: bool) -> tuple[Doc | None, list[Removed]]:
+    """The cluster's kept document (None on a tied vote) and what is removed, with reasons."""
+    cluster_id = min(d.doc_id for d in members)
+    for d in members:
+        d.cluster_id, d.cluster_size = cluster_id, len(members)
+    if len(members) == 1:
+        return members[0], []
+    rep, winner = _representative(members)
+    if rep is None:
+        return None, [(d, NEAR if near else EXACT, LABEL_CONFLICT, None) for d in members]
+    rep.label = winner
+    removed: list[Removed] = []
+    for d in members:
+        if d is not rep:
+            step = EXACT if exact and d.text == rep.text else NEAR
+            reason = EXACT_DUPLICATE if step == EXACT else NEAR_DUPLICATE
+            if d.split_given not in (None, rep.split_given):
+                reason = LEAKAGE  # e.g. a training copy of a test document
+            removed.append((d, step, reason, rep.doc_id))
+    return rep, removed
+
+
+def deduplicate(
+    docs: list[Doc], exact: bool, near: bool, config: DedupConfig, index: NearDuplicateIndex | None, ledger: Ledger
+) -> list[Doc]:
+    """Cluster, vote and keep one representative per cluster; returns the kept documents."""
     kept: list[Doc] = []
-    conflict_step = NEAR if near else EXACT
-    for members in clusters.values():
-        cluster_id = min(d.doc_id for d in members)
-        for d in members:
-            d.cluster_id, d.cluster_size = cluster_id, len(members)
-        if len(members) == 1:
-            kept.append(members[0])
-            continue
-        rep, winner = _representative(members)
-        if rep is None:
-            removals.extend((d, conflict_step, LABEL_CONFLICT, None) for d in members)
-            continue
-        rep.label = winner
-        kept.append(rep)
-        for d in members:
-            if d is not rep:
-                step = EXACT if exact and d.text == rep.text else NEAR
-                reason = LEAKAGE if d.split_given not in (None, rep.split_given) else (
-                    EXACT_DUPLICATE if step == EXACT else NEAR_DUPLICATE)
-                removals.append((d, step, reason, rep.doc_id))
-
-    near_stats: StepStats | None = None
-    for doc, step, reason, duplicate_of in sorted(removals, key=lambda r: (r[1] != EXACT, r[0].doc_id)):
-        if step == EXACT and exact_stats is not None:
-            ledger.remove(exact_stats, doc, reason, duplicate_of)
-            continue
-        if near_stats is None:
-            near_stats = ledger.begin(NEAR, exact_stats.kept if exact_stats else len(docs))
-        ledger.remove(near_stats, doc, reason, duplicate_of)
-    if near and near_stats is None:
-        ledger.begin(NEAR, exact_stats.kept if exact_stats else len(docs))
+    removals: list[Removed] = []
+    for members in duplicate_clusters(docs, exact, near, config, index):
+        rep, removed = resolve_cluster(members, exact, near)
+        kept.extend([rep] if rep is not None else [])
+        removals.extend(removed)
+    rows_in = len(docs)
+    for step, enabled in ((EXACT, exact), (NEAR, near)):
+        if enabled:
+            stats = ledger.begin(step, rows_in)
+            for doc, _, reason, duplicate_of in sorted((r for r in removals if r[1] == step), key=lambda r: r[0].doc_id):
+                ledger.remove(stats, doc, reason, duplicate_of)
+            rows_in = stats.kept
     return sorted(kept, key=lambda d: d.doc_id)
 
 

@@ -1,8 +1,8 @@
-"""Near-duplicate candidates: vectorised MinHash signatures, indexed in datasketch's MinHashLSH.
+"""MinHash signatures of many texts at once, bit-identical to datasketch's, computed in numpy.
 
 Text -> tokens: lower case; URLs, mentions, placeholders and 'RT' markers removed; punctuation
 becomes space. So a retweet ('RT @a: Great game! http://t.co/x') and its source ('great game')
-have the same tokens. Shingles are word n-grams (2 by default, see DedupConfig).
+have the same tokens. Shingles are the word 1-grams and 2-grams (see DedupConfig).
 
 Signatures use datasketch's 'affine32' permutation scheme with datasketch's own permutation
 parameters: for a shingle hash h, slot k holds min over shingles of a_k * fmix32(h) + b_k
@@ -20,7 +20,7 @@ import re
 from collections.abc import Sequence
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash, MinHashLSH
+from datasketch import MinHash
 
 _DROP = re.compile(
     r"https?://\S+|www\.\S+|(?<![\w@])@\w+|<(?:url|user|email|phone)>|(?<!\w)rt(?!\w)", re.IGNORECASE
@@ -28,7 +28,6 @@ _DROP = re.compile(
 _NON_WORD = re.compile(r"[\W_]+")
 _MUL = np.uint64(0x9E3779B97F4A7C15)  # 2^64 / golden ratio: spreads the previous word's bits
 _CHUNK_SHINGLES = 65_536  # shingles per signature block: 64k x 128 x 4 bytes = 32 MiB
-_MAX_BUCKET = 2_000  # an LSH bucket bigger than this links members to its first one only
 
 
 def dedup_tokens(text: str) -> list[str]:
@@ -69,27 +68,25 @@ class MinHasher:
         return wid
 
     def shingle_hashes(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """32-bit hashes of every text's word n-grams, concatenated, and each text's count."""
+        """32-bit hashes of every text's word 1..n-grams, grouped by text, and each text's count."""
         tokens = [dedup_tokens(t) for t in texts]
         lengths = np.fromiter((len(t) for t in tokens), dtype=np.int64, count=len(tokens))
         ids = np.fromiter((self._word_id(w) for t in tokens for w in t), dtype=np.uint64, count=int(lengths.sum()))
-        doc_end = np.repeat(np.cumsum(lengths), lengths)  # position after each token's text
-        n = self.shingle_words
-        # an n-gram starts at i when it fits in its text, or i is the start of a shorter text
-        starts = np.cumsum(lengths) - lengths
-        first = np.zeros(len(ids), dtype=bool)
-        first[starts[lengths > 0]] = True
-        position = np.arange(len(ids))
-        valid = (position + n <= doc_end) | (first & (doc_end - position < n))
-        h = ids.copy()
-        for k in range(1, n):
-            nxt = np.zeros_like(ids)
-            nxt[:-k] = ids[k:]
-            inside = position + k < doc_end  # past the text's end the n-gram is just shorter
-            h = np.where(inside, _fmix64(h * _MUL + nxt), h)
         text_of = np.repeat(np.arange(len(texts)), lengths)
-        counts = np.bincount(text_of[valid], minlength=len(texts)).astype(np.int64)
-        return (h[valid] >> np.uint64(32)).astype(np.uint32), counts
+        text_end = np.repeat(np.cumsum(lengths), lengths)  # position after the last token of its text
+        position = np.arange(len(ids))
+        gram, hashes, owners = ids.copy(), [ids], [text_of]  # 1-grams: the word hashes themselves
+        for k in range(1, self.shingle_words):
+            following = np.zeros_like(ids)
+            following[:-k] = ids[k:]
+            gram = _fmix64(gram * _MUL + following)  # (k+1)-gram starting at each position
+            fits = position + k < text_end
+            hashes.append(gram[fits])
+            owners.append(text_of[fits])
+        owner = np.concatenate(owners)
+        order = np.argsort(owner, kind="stable")
+        counts = np.bincount(owner, minlength=len(texts)).astype(np.int64)
+        return (np.concatenate(hashes)[order] >> np.uint64(32)).astype(np.uint32), counts
 
     def signatures(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """(signatures (n, num_perm) uint32, has_shingles (n,) bool); textless rows are all-max."""
@@ -103,46 +100,12 @@ class MinHasher:
             stop = max(int(np.searchsorted(offsets, offsets[doc] + _CHUNK_SHINGLES, side="right")) - 1, doc + 1)
             block = permuted[offsets[doc] : offsets[stop]]
             if len(block):
-                values = block[:, None] * self.a[None, :]
-                values += self.b[None, :]
+                # (permutations, shingles): each permutation's row is contiguous, so reduceat
+                # streams through memory (5-10x faster than the transposed layout)
+                values = self.a[:, None] * block[None, :]
+                values += self.b[:, None]
                 local = offsets[doc:stop] - offsets[doc]
                 nonempty = counts[doc:stop] > 0
-                sig[doc:stop][nonempty] = np.minimum.reduceat(values, local[nonempty], axis=0)
+                sig[doc:stop][nonempty] = np.minimum.reduceat(values, local[nonempty], axis=1).T
             doc = stop
         return sig, counts > 0
-
-
-def candidate_pairs(signatures: np.ndarray, usable: np.ndarray, bands: int, rows: int, seed: int = 1) -> np.ndarray:
-    """Pairs (i < j) sharing at least one LSH band, from datasketch's MinHashLSH; shape (k, 2)."""
-    lsh = MinHashLSH(num_perm=signatures.shape[1], params=(bands, rows))
-    with lsh.insertion_session() as session:
-        for i in np.flatnonzero(usable):
-            session.insert(int(i), LeanMinHash(seed=seed, hashvalues=signatures[i], scheme="affine32"),
-                           check_duplication=False)
-    found: list[np.ndarray] = []
-    for table in lsh.hashtables:
-        for key in table.keys():
-            members = table.get(key)
-            if len(members) > 1:
-                found.append(_bucket_pairs(np.fromiter(members, dtype=np.int64)))
-    if not found:
-        return np.zeros((0, 2), dtype=np.int64)
-    pairs = np.concatenate(found)
-    return np.unique(pairs, axis=0)
-
-
-def _bucket_pairs(members: np.ndarray) -> np.ndarray:
-    members = np.sort(members)
-    if len(members) > _MAX_BUCKET:  # a hub of near-identical texts: a star keeps it linear
-        return np.stack([np.full(len(members) - 1, members[0]), members[1:]], axis=1)
-    i, j = np.triu_indices(len(members), k=1)
-    return np.stack([members[i], members[j]], axis=1)
-
-
-def estimated_jaccard(signatures: np.ndarray, pairs: np.ndarray, chunk: int = 100_000) -> np.ndarray:
-    """Share of equal signature slots for each pair: the MinHash Jaccard estimate."""
-    out = np.empty(len(pairs), dtype=np.float64)
-    for start in range(0, len(pairs), chunk):
-        p = pairs[start : start + chunk]
-        out[start : start + chunk] = (signatures[p[:, 0]] == signatures[p[:, 1]]).mean(axis=1)
-    return out

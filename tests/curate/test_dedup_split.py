@@ -9,7 +9,8 @@ from datasketch import MinHash
 
 from sentiflow.tasks.curate.config import DedupConfig, SplitConfig
 from sentiflow.tasks.curate.dedup import NearDuplicateIndex, deduplicate
-from sentiflow.tasks.curate.minhash import MinHasher, dedup_tokens, estimated_jaccard
+from sentiflow.tasks.curate.lsh import candidate_pairs
+from sentiflow.tasks.curate.minhash import MinHasher, dedup_tokens
 from sentiflow.tasks.curate.split import assign_splits, remove_leakage
 from sentiflow.tasks.curate.step import Doc, Ledger
 from sentiflow.tasks.curate.text import TextNormalizer
@@ -31,13 +32,24 @@ def test_vectorised_signatures_equal_datasketch_token_by_token():
     hasher = MinHasher(num_perm=64, seed=3, shingle_words=2)
     hashes, counts = hasher.shingle_hashes(texts)
     signatures, usable = hasher.signatures(texts)
-    assert counts.tolist() == [2, 1, 0, 5] and usable.tolist() == [True, True, False, True]
+    assert counts.tolist() == [5, 1, 0, 11]  # words + word pairs and usable.tolist() == [True, True, False, True]
     offsets = np.concatenate([[0], np.cumsum(counts)])
     for i in np.flatnonzero(usable):
         reference = MinHash(num_perm=64, seed=3, hashfunc=lambda v: v)
         for value in hashes[offsets[i]:offsets[i + 1]]:
             reference.update(int(value))
         assert (reference.hashvalues == signatures[i]).all()
+
+
+def test_numpy_banding_finds_the_same_candidates_as_datasketch_minhashlsh():
+    rng = random.Random(1)
+    words = "good bad film plot acting story fun dull great awful long short".split()
+    texts = [" ".join(rng.choice(words) for _ in range(rng.randint(2, 6))) for _ in range(300)]
+    signatures, usable = MinHasher().signatures(texts)
+    numpy_pairs = candidate_pairs(signatures, usable, bands=32, rows=4, backend="numpy")
+    datasketch_pairs = candidate_pairs(signatures, usable, bands=32, rows=4, backend="datasketch")
+    assert len(numpy_pairs) > 100
+    assert numpy_pairs.tolist() == datasketch_pairs.tolist()
 
 
 def test_dedup_tokens_ignore_retweet_markers_urls_mentions_case_and_punctuation():
