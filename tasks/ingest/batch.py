@@ -61,7 +61,3 @@ def origins(name: str, sep: str, positions: np.ndarray) -> pa.Array:
     """'name:12'-style origins for an array of line (or row) numbers, built without a loop."""
     numbers = pc.cast(pa.array(positions, pa.int64()), pa.string())
     return pc.binary_join_element_wise(f"{name}{sep}", numbers, "")
-
-
-def empty_batch() -> RawBatch:
-    return RawBatch(pa.table({}), pa.array([], pa.string()))

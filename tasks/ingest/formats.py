@@ -38,10 +38,6 @@ class FileFormat:
     name: str  # one of FORMATS, or TXT_FOLDER
     gzip: bool = False
 
-    @property
-    def delimiter(self) -> str:
-        return "\t" if self.name == "tsv" else ","
-
 
 def normalize_format(name: str | None) -> str | None:
     """The canonical name of a `--format` value (None stays None); a UserError if unknown."""

@@ -68,11 +68,6 @@ def source_name_for(path: Path) -> str:
     return name[:128]
 
 
-def is_hidden(path: Path, root: Path) -> bool:
-    """Dot-files, dot-folders and our own temporaries are never inputs."""
-    return any(part.startswith(".") for part in path.relative_to(root).parts)
-
-
 def folder_files(root: Path) -> list[Path]:
     """Regular, non-hidden files under `root`, in a stable (sorted) order."""
     found: list[Path] = []

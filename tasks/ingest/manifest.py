@@ -23,7 +23,6 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 from sentiflow.tasks.core.atomic import TMP_PREFIX, write_json

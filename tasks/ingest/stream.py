@@ -160,12 +160,3 @@ def split_lines(data: bytes) -> list[bytes]:
     if last:
         out.append(last)
     return out
-
-
-def strip_eol(line: bytes) -> bytes:
-    """A line without its '\\n' or '\\r\\n'."""
-    if line.endswith(b"\n"):
-        line = line[:-1]
-    if line.endswith(b"\r"):
-        line = line[:-1]
-    return line
