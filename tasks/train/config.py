@@ -75,13 +75,13 @@ class TrainConfig:
 _NOT_RECIPE = {"max_minutes", "checkpoint_every", "log_every", "device", "threads"}
 
 # `quick` fits the end-to-end demo (`sentiflow run` on 2 CPU cores in ~10 minutes): about
-# 3 minutes of training on a sample of short (64-token) texts, scored on a capped validation.
+# 3 minutes of training (at most) on a sample of short (64-token) texts, scored on a capped validation.
 # `full` is a real fine-tune: 3 epochs, 128 tokens, early stopping.
 PROFILES: dict[str, TrainConfig] = {
     "quick": TrainConfig(
         epochs=1.0, batch_size=32, lr=1e-4, max_seq_len=64, max_steps=250,
         max_train_examples=8_000, max_eval_examples=1_000, evals_per_epoch=1,
-        max_minutes=3.5, checkpoint_every=100, log_every=10,
+        max_minutes=3.0, checkpoint_every=100, log_every=10,
     ),
     "full": TrainConfig(),
 }
