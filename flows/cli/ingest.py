@@ -54,10 +54,10 @@ def _fail(failures: list[dict[str, str]], ingested: int) -> None:
 def ingest_command(
     inputs: Annotated[list[str], typer.Argument(
         help="Files or folders (csv, tsv, jsonl/ndjson, parquet, txt, and .gz of each; a folder of "
-             ".txt files is one document per file, labelled by its parent folder), or `demo`.",
-        show_default=False)],
+             ".txt files is one document per file, labelled by its parent folder), or demo.",
+        metavar="INPUT", show_default=False)],
     source: Annotated[str | None, typer.Option(
-        help="Source name in the lake [default: from each file or folder name; `demo` for the demo].",
+        help="Source name in the lake (default: from each file or folder name; demo for the demo corpus).",
         show_default=False)] = None,
     split: Annotated[str | None, typer.Option(
         help="Tag every row with this split, e.g. test for a benchmark's official test set.",
@@ -71,7 +71,7 @@ def ingest_command(
     date_column: Annotated[str | None, _column_option("date")] = None,
     runner: Annotated[str, typer.Option(help="Task runner: threads (this machine) or dask.")] = "threads",
     dask_address: Annotated[str | None, typer.Option(
-        help="Dask scheduler, tcp://HOST:PORT [default: a local cluster].", show_default=False)] = None,
+        help="Dask scheduler, tcp://HOST:PORT (default: a local cluster).", show_default=False)] = None,
     home: HomeOption = None,
     as_json: JsonOption = False,
 ) -> None:
