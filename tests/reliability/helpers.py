@@ -135,3 +135,51 @@ def run_main_many(argvs: list[list[str]], env: dict[str, str], timeout: float = 
         raise AssertionError(f"driver failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     return [Completed(r["argv"], r["returncode"], r["stdout"], r["stderr"], 0.0)
             for r in json.loads(proc.stdout.strip().splitlines()[-1])]
+
+
+def ingest_in_process(home, paths: list[Path], shard_rows: int = 200_000) -> list[dict]:
+    """Ingest files through the pure ingest service (no Prefect): for building test homes fast."""
+    from sentiflow.tasks.ingest.inputs import plan_inputs
+    from sentiflow.tasks.ingest.service import IngestOptions, ingest_unit
+
+    plan = plan_inputs([str(p) for p in paths])
+    assert not plan.failures, plan.failures
+    options = IngestOptions(shard_rows=shard_rows)
+    return [ingest_unit(unit, home, options).to_dict() for unit in plan.units]
+
+
+def write_review_csv(path: Path, rows: int, seed: int = 0) -> Path:
+    """A CSV of `rows` short, distinct reviews with labels."""
+    import random
+
+    rng = random.Random(seed)
+    words = ["good", "bad", "film", "plot", "great", "awful", "cast", "dull", "fun", "long", "score", "twist"]
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write("text,label\n")
+        for i in range(rows):
+            label = "positive" if rng.random() < 0.5 else "negative"
+            fh.write(f"review {i} {' '.join(rng.choices(words, k=8))},{label}\n")
+    return path
+
+
+def pending_predictions_for_lake(home, model_id: str, run_id: str, seed: int = 0) -> int:
+    """Prediction shards awaiting load for every lake document, as a run killed after scoring
+    leaves them (real schema and writer; probabilities drawn at random). Returns the row count."""
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    from sentiflow.tasks.core.lake import document_shards
+    from sentiflow.tasks.score.predictions import predictions_table
+    from sentiflow.tasks.score.shards import PredictionShards
+    from sentiflow.tasks.warehouse.runs import utc_now
+
+    rng = np.random.default_rng(seed)
+    shards, total = PredictionShards(home, model_id), 0
+    for lake_shard in document_shards(home):
+        ids = pq.read_table(lake_shard, columns=["doc_id"]).column(0).to_pylist()
+        p = rng.random(len(ids))
+        table = predictions_table(ids, np.stack([1 - p, p], axis=1), ["negative", "positive"], model_id,
+                                  run_id, utc_now())
+        shards.write_output(table, lake_shard, run_id)
+        total += len(ids)
+    return total

@@ -90,7 +90,7 @@ def warehouse_integrity(warehouse: Path) -> dict[str, int]:
         ).fetchall()]
         counts = {}
         for name in names:
-            rows = con.execute(f'select * from "{name}"').fetch_arrow_table()
+            rows = con.sql(f'select * from "{name}"').to_arrow_table()
             con.execute(f"select count(*) from pragma_storage_info('{name}')").fetchall()
             counts[name] = rows.num_rows
             key = PRIMARY_KEYS.get(name)
