@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -91,10 +90,11 @@ def last_summary(home: Path, parent: str) -> dict[str, Any]:
 
 def measure_all(home: Path, models: dict[str, str], texts: list[str], gold: list[str],
                 args: argparse.Namespace) -> dict[str, dict[str, Any]]:
-    """Every model on the same texts and threads; throughput passes interleaved across models."""
+    """Every model on the same texts and threads, through compress's own measure_speed (models
+    take turns pass by pass, so load on the shared machine hits them alike)."""
     import numpy as np
 
-    from sentiflow.tasks.compress.measure import latency_ms, timed_logits
+    from sentiflow.tasks.compress.measure import EvalSets, LabelledTexts, measure_speed
     from sentiflow.tasks.compress.onnx_classifier import default_threads
     from sentiflow.tasks.core.classifier import load_classifier
     from sentiflow.tasks.train.evaluate import gold_ids
@@ -102,26 +102,16 @@ def measure_all(home: Path, models: dict[str, str], texts: list[str], gold: list
 
     threads = args.threads or default_threads()
     loaded = {mid: load_classifier(home / "models" / mid, device="cpu", threads=threads) for mid in models}
-    seconds: dict[str, list[float]] = {mid: [] for mid in models}
-    logits: dict[str, Any] = {}
-    for mid, clf in loaded.items():
-        clf.logits(texts[:64], batch_size=64)  # warm-up
-    for _ in range(args.repeats):
-        for mid, clf in loaded.items():
-            logits[mid], spent = timed_logits(clf, texts, batch_size=64)
-            seconds[mid].append(spent)
-    parent_pred = logits[next(iter(models))].argmax(1)
-    out = {}
-    for mid, clf in loaded.items():
-        p50, p95 = latency_ms(clf, texts[: args.latency_texts])
-        pred = logits[mid].argmax(1)
-        out[mid] = {
-            "kind": models[mid], "size_bytes": folder_size(home / "models" / mid),
-            "throughput": len(texts) / statistics.median(seconds[mid]), "latency_ms_p50": p50, "latency_ms_p95": p95,
-            "accuracy": float(np.mean(pred == gold_ids(gold, clf.labels))),
-            "agreement": float(np.mean(pred == parent_pred)), "threads": threads,
-        }
-    return out
+    dev = LabelledTexts(texts, gold_ids(gold, loaded[next(iter(models))].labels))
+    speed = measure_speed(loaded, EvalSets(dev, dev, texts[: args.latency_texts]), repeats=args.repeats)
+    predictions = {mid: clf.logits(texts, batch_size=64).argmax(1) for mid, clf in loaded.items()}
+    parent_pred = predictions[next(iter(models))]
+    return {
+        mid: {"kind": models[mid], "size_bytes": folder_size(home / "models" / mid), **speed[mid],
+              "accuracy": float(np.mean(pred == dev.gold)), "agreement": float(np.mean(pred == parent_pred)),
+              "threads": threads}
+        for mid, pred in predictions.items()
+    }
 
 
 def report(results: dict[str, dict[str, Any]], parent: str, chosen: str | None, n_texts: int) -> dict[str, Any]:

@@ -125,13 +125,13 @@ def _structural(job: CompressionJob, spec: CandidateSpec, parent, training: Trai
         raise ValueError(f"{spec.kind} needs training data")
     if spec.steps[0] == "distill":
         config = DistillConfig(layers=spec.layers, training=job.profile.distill)
-        model, report = distill(parent, training.pad_id, training.split, training.teacher_logits, config,
+        model, report = distill(parent, training.pad_id, training.split, training.targets, config,
                                 model_id=job.parent.model_id, log=log)
         return model, {"distill": report.to_json()}
     config = PruneConfig(layers=spec.layers, ffn_keep_ratio=FFN_KEEP_RATIO,
                          importance_batches=job.profile.importance_batches, recovery=job.profile.prune_recovery)
     model, report = prune(parent, training.pad_id, training.split, config,
-                          recovery_data=(training.split, training.teacher_logits),
+                          recovery_data=(training.split, training.targets),
                           model_id=job.parent.model_id, log=log)
     return model, {"prune": report.to_json()}
 

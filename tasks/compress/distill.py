@@ -14,10 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from sentiflow.tasks.compress.encoder import check_target_layers, count_parameters, encoder_layers, renumber_layers
-from sentiflow.tasks.compress.student_training import StudentTrainingConfig, TrainingLog, train_student
+from sentiflow.tasks.compress.student_training import SoftTargets, StudentTrainingConfig, TrainingLog, train_student
 from sentiflow.tasks.train.data import EncodedSplit
 
 if TYPE_CHECKING:
@@ -74,19 +72,19 @@ def distill(
     parent: "PreTrainedModel",
     pad_id: int,
     train: EncodedSplit,
-    teacher_logits: np.ndarray,
+    targets: SoftTargets,
     config: DistillConfig,
     model_id: str = "parent",
     log: Callable[[str], None] | None = None,
 ) -> tuple["PreTrainedModel", DistillReport]:
-    """Build and train a student; `teacher_logits` are the parent's logits for `train`'s rows."""
+    """Build and train a student on `train` and the parent's soft targets for its rows."""
     parent_layers = len(encoder_layers(parent))
     layers = config.layers if config.layers is not None else default_student_layers(parent_layers)
     check_target_layers(layers, parent_layers, model_id)
     student, keep = make_student(parent, layers)
     if log:
         log(f"student: {layers} of {parent_layers} layers, initialised from parent layers {keep}")
-    training = train_student(student, pad_id, train, teacher_logits, config.training, log=log)
+    training = train_student(student, pad_id, train, targets, config.training, log=log)
     report = DistillReport(
         parent_layers=parent_layers,
         student_layers=layers,

@@ -10,9 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from sentiflow.tasks.compress.auto import CandidateSpec, plan_candidates, validate_budget
 from sentiflow.tasks.compress.encoder import check_supported
@@ -23,6 +21,7 @@ from sentiflow.tasks.core.home import Home
 from sentiflow.tasks.warehouse.registry import ModelRecord, get_model
 
 if TYPE_CHECKING:
+    from sentiflow.tasks.compress.student_training import SoftTargets
     from sentiflow.tasks.train.data import EncodedSplit
 
 MAX_SEQ_LEN = 128  # tokens; the same truncation the classifiers use at inference
@@ -117,33 +116,24 @@ def load_eval_sets(job: CompressionJob) -> EvalSets:
 
 @dataclass
 class TrainingData:
-    """What students learn from: a tokenised train sample and the parent's logits on it."""
+    """What students learn from: a tokenised train sample and the parent's soft targets for it."""
 
     split: "EncodedSplit"
-    teacher_logits: np.ndarray
+    targets: "SoftTargets"
     pad_id: int
-
-    def summary(self) -> dict[str, Any]:
-        return {"examples": len(self.split), "teacher_accuracy": float(
-            np.mean(self.teacher_logits.argmax(axis=1) == np.asarray(self.split.label_ids)))}
 
 
 def load_training_data(job: CompressionJob, log: Log | None = None) -> TrainingData:
-    """Tokenise the train sample once and score it with the parent once (soft targets)."""
-    from transformers import AutoTokenizer
-
-    from sentiflow.tasks.core.classifier import load_classifier
+    """Tokenise the train sample once; the parent scores rows as training first reaches them."""
+    from sentiflow.tasks.compress.encoder import load_torch_model
+    from sentiflow.tasks.compress.student_training import SoftTargets
     from sentiflow.tasks.train.data import encode_split, sample_rows
     from sentiflow.tasks.train.inputs import load_dataset
 
     splits = load_dataset(Home.at(job.home), job.dataset_version)
     frame = sample_rows(splits.train, job.profile.train_examples, job.seed)
-    tokenizer = AutoTokenizer.from_pretrained(job.parent_dir)
+    teacher, tokenizer = load_torch_model(job.parent_dir)
     split = encode_split(tokenizer, frame, job.parent.labels, MAX_SEQ_LEN)
-    teacher = load_classifier(job.parent_dir, device="cpu", threads=job.threads)
-    logits = teacher.logits(split.texts, batch_size=128)
-    data = TrainingData(split, logits, tokenizer.pad_token_id or 0)
     if log:
-        log(f"soft targets: parent scored {len(split)} train texts (agrees with gold on "
-            f"{data.summary()['teacher_accuracy']:.1%})")
-    return data
+        log(f"training data: {len(split)} train texts of dataset {job.dataset_version}; the parent is the teacher")
+    return TrainingData(split, SoftTargets(teacher, len(split), len(job.parent.labels)), tokenizer.pad_token_id or 0)

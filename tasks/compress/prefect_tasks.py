@@ -46,9 +46,9 @@ def eval_sets_task(job: CompressionJob) -> EvalSets:
     return load_eval_sets(job)
 
 
-@task(name="soft-targets", cache_policy=NONE)
+@task(name="training-data", cache_policy=NONE)
 def training_data_task(job: CompressionJob) -> TrainingData | None:
-    """The parent's logits on the train sample (only when a candidate trains)."""
+    """The tokenised train sample and the parent as teacher (only when a candidate trains)."""
     if not any(spec.trains for spec in job.plan):
         return None
     return load_training_data(job, log=_log)

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sentiflow.tasks.compress.encoder import check_target_layers, count_parameters, encoder_layers, renumber_layers
-from sentiflow.tasks.compress.student_training import StudentTrainingConfig, TrainingLog, train_student
+from sentiflow.tasks.compress.student_training import SoftTargets, StudentTrainingConfig, TrainingLog, train_student
 from sentiflow.tasks.core.errors import UserError
 from sentiflow.tasks.train.data import EncodedSplit, collate
 
@@ -167,11 +167,11 @@ def prune(
     pad_id: int,
     importance_split: EncodedSplit,
     config: PruneConfig,
-    recovery_data: tuple[EncodedSplit, np.ndarray] | None = None,
+    recovery_data: tuple[EncodedSplit, SoftTargets] | None = None,
     model_id: str = "parent",
     log: Callable[[str], None] | None = None,
 ) -> tuple["PreTrainedModel", PruneReport]:
-    """A pruned copy of `parent`; recovery_data = (train split, parent logits on it) to recover on."""
+    """A pruned copy of `parent`; recovery_data = (train split, parent's soft targets) to recover on."""
     import copy
 
     if not 0.0 < config.ffn_keep_ratio <= 1.0:
@@ -213,6 +213,6 @@ def prune(
         parameters_removed_with_ffn=after_layers - after, parameters_after=after,
     )
     if recovery_data is not None:
-        train, teacher_logits = recovery_data
-        report.recovery = train_student(model, pad_id, train, teacher_logits, config.recovery, log=log)
+        train, targets = recovery_data
+        report.recovery = train_student(model, pad_id, train, targets, config.recovery, log=log)
     return model, report

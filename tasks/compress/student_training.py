@@ -7,9 +7,10 @@ keeps the soft term's gradient scale independent of T (Hinton et al., 2015).
 
 The training stage's loop (`tasks/train/loop.py`) optimises the model's own cross-entropy, so
 it cannot carry a teacher; this loop reuses its pieces instead: TrainConfig, AdamW with its
-parameter groups, length-bucketed batches and per-batch padding. Teacher logits are
-computed once, before training, with the teacher in eval mode: each example's soft target is
-then the same every epoch, and the teacher costs one inference pass instead of one per epoch.
+parameter groups, length-bucketed batches and per-batch padding. The teacher (in eval mode)
+scores a row the first time it appears in a batch, and that soft target is kept for later
+epochs (`SoftTargets`): one teacher pass per row at most, and none for rows a time budget never
+reaches, where precomputing would score the whole training split up front.
 
 With a time budget (`recipe.max_minutes`), the loop times its first steps and, if the planned
 steps cannot fit, shortens the plan so the learning rate still warms up and decays to zero
@@ -94,6 +95,37 @@ def distillation_loss(
     return alpha * soft + (1.0 - alpha) * hard
 
 
+class SoftTargets:
+    """The teacher's logits for each training row, computed when the row is first batched."""
+
+    def __init__(self, teacher: "PreTrainedModel | None", rows: int, labels: int) -> None:
+        self.teacher = teacher.eval() if teacher is not None else None
+        self.logits = np.full((rows, labels), np.nan, dtype=np.float32)
+
+    @classmethod
+    def from_logits(cls, logits: np.ndarray) -> "SoftTargets":
+        """Targets known in advance (no teacher model needed)."""
+        targets = cls(None, *np.asarray(logits).shape)
+        targets.logits[:] = logits
+        return targets
+
+    @property
+    def scored(self) -> int:
+        """Rows whose targets exist."""
+        return int((~np.isnan(self.logits[:, 0])).sum())
+
+    def for_batch(self, rows: list[int], inputs: dict[str, "torch.Tensor"]) -> "torch.Tensor":
+        import torch
+
+        missing = np.isnan(self.logits[rows, 0])
+        if missing.any():
+            if self.teacher is None:
+                raise ValueError("soft targets missing for some rows and no teacher to compute them")
+            with torch.inference_mode():  # the whole batch: its padding is the same as when training
+                self.logits[rows] = self.teacher(**inputs).logits.float().numpy()
+        return torch.from_numpy(self.logits[rows])
+
+
 def lr_factor(step: int, total: int, warmup_ratio: float) -> float:
     """Linear warm-up over the first warmup_ratio of `total` steps, then linear decay to 0."""
     warmup = int(warmup_ratio * total)
@@ -106,18 +138,17 @@ def train_student(
     student: "PreTrainedModel",
     pad_id: int,
     train: EncodedSplit,
-    teacher_logits: np.ndarray,
+    targets: SoftTargets,
     config: StudentTrainingConfig,
     log: Callable[[str], None] | None = None,
 ) -> TrainingLog:
-    """Train `student` in place on `train` (tokenised) and the teacher's logits for it."""
+    """Train `student` in place on `train` (tokenised) and the teacher's soft targets for its rows."""
     import torch
 
     if len(train) == 0:
         raise ValueError("no training examples")
     recipe = config.recipe
     torch.manual_seed(recipe.seed)
-    soft = torch.as_tensor(np.asarray(teacher_logits, dtype=np.float32))
     per_epoch, planned, _ = plan_steps(len(train), recipe)
     optimizer, _ = make_optimizer(student, recipe, planned)  # its schedule is fixed; ours may shrink
     if log:
@@ -141,7 +172,8 @@ def train_student(
             group["lr"] = recipe.lr * lr_factor(result.steps, result.planned_steps, recipe.warmup_ratio)
         batch = collate(train, rows, pad_id)
         gold = batch.pop("labels")
-        loss = distillation_loss(student(**batch).logits, soft[rows], gold, config.alpha, config.temperature)
+        soft = targets.for_batch(rows, batch)
+        loss = distillation_loss(student(**batch).logits, soft, gold, config.alpha, config.temperature)
         loss.backward()
         if recipe.max_grad_norm > 0:
             torch.nn.utils.clip_grad_norm_(student.parameters(), recipe.max_grad_norm)

@@ -7,7 +7,7 @@ import pytest
 
 from sentiflow.tasks.compress.distill import DistillConfig, distill, make_student, student_layer_indices
 from sentiflow.tasks.compress.encoder import encoder_layers, load_torch_model
-from sentiflow.tasks.compress.student_training import StudentTrainingConfig, distillation_loss, train_student
+from sentiflow.tasks.compress.student_training import SoftTargets, StudentTrainingConfig, distillation_loss, train_student
 from sentiflow.tasks.core.errors import UserError
 from sentiflow.tasks.train.config import TrainConfig
 from sentiflow.tasks.train.data import encode_split
@@ -53,11 +53,11 @@ def test_distillation_loss_falls(parent_dir, tmp_path):
 
     _, tokenizer = load_torch_model(parent_dir)
     train = encode_split(tokenizer, toy_rows(), LABELS, 32)
-    teacher_logits = load_classifier(parent_dir, device="cpu").logits(train.texts)
+    targets = SoftTargets.from_logits(load_classifier(parent_dir, device="cpu").logits(train.texts))
     # a randomly initialised one-layer student has everything to learn from the teacher
     student, _ = load_torch_model(make_tiny_bert(tmp_path / "student", layers=1, seed=7))
     config = StudentTrainingConfig(TrainConfig(epochs=15, batch_size=16, lr=1e-2, warmup_ratio=0.0, seed=1))
-    log = train_student(student, tokenizer.pad_token_id, train, teacher_logits, config)
+    log = train_student(student, tokenizer.pad_token_id, train, targets, config)
     assert log.steps == 30 and len(log.losses) >= 10
     assert log.last_loss < 0.6 * log.first_loss, log.losses
 
@@ -65,7 +65,7 @@ def test_distillation_loss_falls(parent_dir, tmp_path):
 def test_distill_reports_the_student_and_rejects_too_many_layers(parent_dir):
     parent, tokenizer = load_torch_model(parent_dir)
     train = encode_split(tokenizer, toy_rows(1), LABELS, 32)
-    logits = np.zeros((len(train), 2), dtype=np.float32)
+    logits = SoftTargets.from_logits(np.zeros((len(train), 2), dtype=np.float32))
     config = DistillConfig(layers=2, training=StudentTrainingConfig(TrainConfig(epochs=1, batch_size=8)))
     student, report = distill(parent, tokenizer.pad_token_id, train, logits, config)
     assert report.student_layers == 2 and report.initialised_from == [0, 3]
@@ -73,3 +73,22 @@ def test_distill_reports_the_student_and_rejects_too_many_layers(parent_dir):
     assert report.training.steps == 1
     with pytest.raises(UserError, match="--target-layers 4 must be between 1 and 3"):
         distill(parent, 0, train, logits, DistillConfig(layers=PARENT_LAYERS))
+
+
+def test_soft_targets_are_the_teachers_logits_for_each_row(parent_dir):
+    from sentiflow.tasks.core.classifier import load_classifier
+    from sentiflow.tasks.train.data import bucketed_batches, collate
+
+    teacher, tokenizer = load_torch_model(parent_dir)
+    train = encode_split(tokenizer, toy_rows(), LABELS, 32)
+    targets = SoftTargets(teacher, len(train), 2)
+    seen: set[int] = set()
+    for rows in bucketed_batches(train.lengths, 5, seed=3, epoch=0)[:3]:
+        batch = collate(train, rows, tokenizer.pad_token_id)
+        batch.pop("labels")
+        targets.for_batch(rows, batch)
+        seen.update(rows)
+    assert targets.scored == len(seen) < len(train)  # the rows batched so far, nothing else
+    expected = load_classifier(parent_dir, device="cpu").logits(train.texts)
+    done = ~np.isnan(targets.logits[:, 0])
+    np.testing.assert_allclose(targets.logits[done], expected[done], atol=1e-4)

@@ -6,7 +6,7 @@ import numpy as np
 
 from sentiflow.tasks.compress.encoder import count_parameters, load_torch_model
 from sentiflow.tasks.compress.prune import PruneConfig, prune
-from sentiflow.tasks.compress.student_training import StudentTrainingConfig
+from sentiflow.tasks.compress.student_training import SoftTargets, StudentTrainingConfig
 from sentiflow.tasks.train.config import TrainConfig
 from sentiflow.tasks.train.data import encode_split
 from tests.compress.conftest import PARENT_LAYERS
@@ -55,11 +55,13 @@ def test_pruning_recovers_with_distillation_from_the_parent(parent_dir):
 
     parent, tokenizer = load_torch_model(parent_dir)
     split = encode_split(tokenizer, toy_rows(), ["negative", "positive"], 32)
-    teacher_logits = load_classifier(parent_dir, device="cpu").logits(split.texts)
+    teacher, _ = load_torch_model(parent_dir)
+    targets = SoftTargets(teacher, len(split), 2)  # scored by the teacher as batches come
     recovery = StudentTrainingConfig(TrainConfig(epochs=2, batch_size=16, lr=1e-3, warmup_ratio=0.0))
     _, report = prune(parent, tokenizer.pad_token_id, split, PruneConfig(layers=2, ffn_keep_ratio=0.25, recovery=recovery),
-                      recovery_data=(split, teacher_logits))
+                      recovery_data=(split, targets))
     assert report.recovery is not None and report.recovery.steps == 4
+    assert targets.scored == len(split)  # two epochs, every row scored once
     assert report.to_json()["recovery"]["steps"] == 4
 
 
