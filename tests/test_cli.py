@@ -7,7 +7,6 @@ import sys
 import time
 from pathlib import Path
 
-import click
 import typer.main
 from typer.testing import CliRunner
 
@@ -22,7 +21,7 @@ def all_commands():
 
     def walk(cmd, path):
         yield path, cmd
-        if isinstance(cmd, click.Group):
+        if hasattr(cmd, "commands"):
             for name, sub in cmd.commands.items():
                 yield from walk(sub, path + [name])
 
@@ -36,7 +35,7 @@ def test_every_command_has_help_text_and_json_where_it_summarises():
         assert (cmd.help or "").strip(), f"`sentiflow {' '.join(path)}` has no help text"
         result = runner.invoke(app, [*path, "--help"])
         assert result.exit_code == 0, result.output
-        if not isinstance(cmd, click.Group) and path not in (["serve"],):
+        if not hasattr(cmd, "commands") and path not in (["serve"],):
             opts = {o for p in cmd.params for o in getattr(p, "opts", [])}
             assert "--home" in opts, f"`sentiflow {' '.join(path)}` lacks --home"
 

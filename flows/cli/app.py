@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from sentiflow.tasks.core.errors import PartialFailure, UserError
 from sentiflow.tasks.core.settings import Settings
@@ -30,7 +31,7 @@ HomeOption = Annotated[
     Path | None,
     typer.Option(
         "--home",
-        help="Home folder for everything a run writes [env: SENTIFLOW_HOME; default ./sentiflow-home].",
+        help="Home folder for everything a run writes (env: SENTIFLOW_HOME; default ./sentiflow-home).",
         show_default=False,
     ),
 ]
@@ -56,34 +57,17 @@ def emit(summary: dict[str, Any], as_json: bool, render: Callable[[dict[str, Any
         render(summary)
 
 
-def fail(message: str, code: int = 2) -> None:
-    """Print a one-line error and exit."""
-    console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
-
-
 def main() -> None:
-    """Console-script entry point: user mistakes become one line and exit code 2."""
+    """Console-script entry point: user mistakes become one line and an exit code, never a traceback.
+
+    typer/click in standalone mode already turn usage errors into exit code 2 and `typer.Exit`
+    into its code; what reaches us here is sentiflow's own errors, raised from any depth.
+    """
     try:
-        code = app(standalone_mode=False)  # a command's typer.Exit(N) comes back as N here
-        sys.exit(code if isinstance(code, int) else 0)
+        app()
     except UserError as exc:
-        console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except PartialFailure as exc:
-        console.print(f"[bold yellow]partial failure:[/] {exc}", highlight=False, soft_wrap=True)
+        console.print(f"[bold yellow]partial failure:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        console.print("aborted")
-        sys.exit(130)
-    except KeyboardInterrupt:
-        console.print("interrupted")
-        sys.exit(130)
-    except Exception as exc:  # click usage errors arrive here in non-standalone mode
-        # typer vendors click (typer._click): its usage errors are not click.ClickException
-        if callable(getattr(exc, "show", None)) and isinstance(getattr(exc, "exit_code", None), int):
-            exc.show()  # type: ignore[attr-defined]
-            sys.exit(exc.exit_code)  # type: ignore[attr-defined]
-        raise
