@@ -1,7 +1,7 @@
 """Near-duplicate detection: precision/recall against injected duplicates, and speed vs a naive baseline.
 
 Corpus (>= 200k documents, built from SST-2's train.tsv):
-- base documents join two random SST-2 phrases of >= 6 words; base documents that are already
+- base documents join three random SST-2 phrases of >= 4 words; base documents that are already
   near each other (exact word-bigram Jaccard >= 0.5, found by a generous LSH pass and checked
   exactly) are dropped, so the only near duplicates are the injected ones;
 - injected: a copy of a random base document at a random position; 70% of copies get one change
@@ -46,13 +46,18 @@ CONFIG = DedupConfig()
 def load_phrases() -> list[str]:
     lines = (SST2 / "train.tsv").read_text(encoding="utf-8").splitlines()[1:]
     phrases = {line.rsplit("\t", 1)[0].strip() for line in lines}
-    return sorted(p for p in phrases if len(dedup_tokens(p)) >= 6)
+    return sorted(p for p in phrases if len(dedup_tokens(p)) >= 4)
 
 
-def shingle_sets(texts: list[str]) -> list[set[int]]:
-    hashes, counts = MinHasher(CONFIG.num_perm, CONFIG.seed, CONFIG.shingle_words).shingle_hashes(texts)
-    bounds = np.concatenate([[0], np.cumsum(counts)])
-    return [set(hashes[bounds[i]:bounds[i + 1]].tolist()) for i in range(len(texts))]
+class ShingleSets:
+    """Exact shingle sets (the truth MinHash estimates), built on demand per document."""
+
+    def __init__(self, texts: list[str]) -> None:
+        self.hashes, counts = MinHasher(CONFIG.num_perm, CONFIG.seed, CONFIG.shingle_words).shingle_hashes(texts)
+        self.bounds = np.concatenate([[0], np.cumsum(counts)])
+
+    def __getitem__(self, i: int) -> set[int]:
+        return set(self.hashes[self.bounds[i]:self.bounds[i + 1]].tolist())
 
 
 def jaccard(a: set[int], b: set[int]) -> float:
@@ -62,7 +67,7 @@ def jaccard(a: set[int], b: set[int]) -> float:
 def clean_base(texts: list[str]) -> list[str]:
     """Drop base documents with a natural near neighbour (exact Jaccard >= 0.5)."""
     index = NearDuplicateIndex.build(texts, DedupConfig(threshold=0.5))
-    sets = shingle_sets(texts)
+    sets = ShingleSets(texts)
     key_doc = np.unique(index.key_of_doc, return_index=True)[1]
     drop = {int(d) for d in np.flatnonzero(np.bincount(index.key_of_doc) > 1)}  # identical token strings
     for a, b in key_doc[index.pairs].tolist():
@@ -101,7 +106,8 @@ def build_corpus(n_docs: int, seed: int = 0) -> tuple[list[str], list[tuple[int,
     rng = random.Random(seed)
     phrases = load_phrases()
     n_base = int(n_docs * 0.85)
-    base = clean_base([f"{rng.choice(phrases)} ; {rng.choice(phrases)}" for _ in range(int(n_base * 1.25))])[:n_base]
+    made = [" ; ".join(rng.sample(phrases, 3)) for _ in range(int(n_base * 1.25))]
+    base = clean_base(made)[:n_base]
     vocabulary = sorted({w for p in phrases[:5000] for w in p.split()})
     n_copies = n_docs - len(base)
     originals = rng.sample(range(len(base)), n_copies)
@@ -194,7 +200,7 @@ def main() -> None:
 
     start = time.perf_counter()
     texts, truth = build_corpus(args.docs)
-    sets = shingle_sets(texts)
+    sets = ShingleSets(texts)
     true_j = np.array([jaccard(sets[c], sets[o]) for c, o in truth])
     print(f"corpus: {len(texts):,} documents, {len(truth):,} injected near duplicates "
           f"(built in {time.perf_counter() - start:.0f}s); exact Jaccard of injected pairs: "

@@ -25,7 +25,8 @@ def _render(summary: dict[str, Any]) -> None:
     table.add_row("[bold]total[/]", f"{sum(summary['kept'].values()) + sum(summary['removed'].values()):,}")
     console.print(table)
     if summary["languages"]:
-        top = ", ".join(f"{lang} {n:,}" for lang, n in list(summary["languages"].items())[:6])
+        ranked = sorted(summary["languages"].items(), key=lambda kv: (-kv[1], kv[0]))
+        top = ", ".join(f"{lang} {n:,}" for lang, n in ranked[:6])
         console.print(f"languages: {top}", highlight=False)
     for warning in summary["warnings"]:
         console.print(f"[yellow]warning:[/] {warning}", highlight=False)

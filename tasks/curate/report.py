@@ -28,8 +28,7 @@ def languages(result: CurationResult) -> dict[str, int]:
     """Documents per identified language ('und': too short to tell), over all the step saw."""
     for stats in result.stats:
         if stats.name == "language":
-            return dict(sorted(((k.split(":", 1)[1], v) for k, v in stats.counters.items() if k.startswith("lang:")),
-                               key=lambda kv: (-kv[1], kv[0])))
+            return dict(sorted((k.split(":", 1)[1], v) for k, v in stats.counters.items() if k.startswith("lang:")))
     return {}
 
 
@@ -97,7 +96,8 @@ def render_markdown(report: dict[str, Any]) -> str:
         removed = ", ".join(f"{r}: {n}" for r, n in step["removed"].items()) or "-"
         lines.append(f"| {step['name']} | {step['rows_in']} | {step['kept']} | {removed} |")
     if report["languages"]:
-        top = ", ".join(f"{lang}: {n}" for lang, n in list(report["languages"].items())[:10])
+        ranked = sorted(report["languages"].items(), key=lambda kv: (-kv[1], kv[0]))
+        top = ", ".join(f"{lang}: {n}" for lang, n in ranked[:10])
         lines += ["", f"Languages (top 10): {top}"]
-    lines += [f"", *(f"- warning: {w}" for w in report["warnings"])]
+    lines += ["", *(f"- warning: {w}" for w in report["warnings"])]
     return "\n".join(lines).rstrip() + "\n"

@@ -2,11 +2,14 @@
 
 Per source:
 - documents ingest marked `test` or `validation` stay there;
-- documents marked `train` stay in training; when the source gave no validation documents,
-  validation is carved from them (validation / (train + validation) of each label, 1/9 with the
-  defaults), never test: SST-2's train stays train and its dev set, ingested as `--split test`,
-  stays the test set;
-- documents without a split are divided train/validation/test by the configured fractions.
+- documents marked `train` stay in training, except that validation is carved from them when
+  the source gave no validation documents (validation / (train + validation) of each label,
+  1/9 with the defaults); they never become test documents;
+- documents without a split are divided among train, validation and test by the configured
+  fractions, leaving out (and renormalising over) any split the source gave itself.
+So SST-2 ingested as one source (`--source sst2`, train.tsv with `--split train`, dev.tsv with
+`--split test`) keeps its train set for training (less a validation carve-out) and its dev set
+as the test set.
 
 Within each (source, label, pool) group documents are ordered by a seeded hash of their cluster
 id, so membership depends only on the seed and the documents, never on input order. Counts are
@@ -49,27 +52,36 @@ def _order_key(seed: int, doc: Doc) -> bytes:
     return hashlib.blake2b(f"{seed}\x1f{doc.cluster_id or doc.doc_id}".encode(), digest_size=8).digest()
 
 
+def pool_shares(config: SplitConfig, pool: str, source_gave: set[str]) -> dict[str, float]:
+    """Where a pool's documents may go, renormalised: splits the source gave are not carved again,
+    and documents ingest marked `train` never become test documents."""
+    shares = {"train": config.train}
+    if "validation" not in source_gave:
+        shares["validation"] = config.validation
+    if "test" not in source_gave and pool == "unassigned":
+        shares["test"] = config.test
+    total = sum(shares.values())
+    return {split: share / total for split, share in shares.items()}
+
+
 def assign_splits(docs: list[Doc], config: SplitConfig) -> dict[str, list[Doc]]:
     """Each document's split (see module docstring); lists sorted by doc_id."""
-    sources_with_validation = {d.source for d in docs if d.split_given == "validation"}
-    groups: dict[tuple[str, str | None, str], list[Doc]] = defaultdict(list)
+    given: dict[str, set[str]] = defaultdict(set)
+    for doc in docs:
+        if doc.split_given:
+            given[doc.source].add(doc.split_given)
+    groups: dict[tuple[str, str, str], list[Doc]] = defaultdict(list)
     out: dict[str, list[Doc]] = {s: [] for s in SPLITS}
     for doc in docs:
         if doc.split_given in ("validation", "test"):
             out[doc.split_given].append(doc)
-        elif doc.split_given == "train" and doc.source in sources_with_validation:
-            out["train"].append(doc)
         else:
-            groups[(doc.source, doc.label, doc.split_given or "free")].append(doc)
-    for (_, _, pool), members in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or "", kv[0][2])):
+            groups[(doc.source, doc.label or "", doc.split_given or "unassigned")].append(doc)
+    for (source, _, pool), members in sorted(groups.items()):
         members.sort(key=lambda d: _order_key(config.seed, d))
-        n = len(members)
-        if pool == "train":  # carve validation only
-            share = config.validation / (config.train + config.validation)
-            n_test, n_val = 0, _round_half_up(n * share)
-        else:
-            n_test, n_val = _round_half_up(n * config.test), _round_half_up(n * config.validation)
-        n_val = min(n_val, n - n_test)
+        n, shares = len(members), pool_shares(config, pool, given[source])
+        n_test = _round_half_up(n * shares.get("test", 0.0))
+        n_val = min(_round_half_up(n * shares.get("validation", 0.0)), n - n_test)
         out["test"].extend(members[:n_test])
         out["validation"].extend(members[n_test : n_test + n_val])
         out["train"].extend(members[n_test + n_val :])

@@ -148,3 +148,10 @@ def test_given_splits_are_respected_and_validation_is_carved_from_train():
     with_validation = docs + _many(3, "negative", split="validation")
     splits = assign_splits(with_validation, SplitConfig())
     assert len(splits["train"]) == 18 and len(splits["validation"]) == 3  # nothing carved
+
+
+def test_a_source_that_gave_a_test_set_sends_no_unassigned_rows_to_test():
+    docs = _many(9, "positive") + _many(2, "negative", split="test")
+    splits = assign_splits(docs, SplitConfig())
+    assert sorted(d.doc_id for d in splits["test"]) == ["neg-000", "neg-001"]
+    assert (len(splits["train"]), len(splits["validation"])) == (8, 1)  # 9 x 0.1 / 0.9 = 1
