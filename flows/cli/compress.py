@@ -18,21 +18,24 @@ def _render(summary: dict[str, Any]) -> None:
     parent = summary["parent"]
     console.print(f"compressing [bold]{parent['model_id']}[/] ({summary['method']}, profile {summary['profile']}, "
                   f"dataset {summary['dataset_version']}, budget {summary['max_accuracy_drop']:g} points)")
-    table = Table("model", "kind", "size", "p50 ms", "texts/s", "val acc", "test acc", "agreement", "drop (pts)", "")
-    table.add_row(parent["model_id"], "parent", _mb(parent["size_bytes"]), f"{parent['latency_ms_p50']:.1f}",
+    table = Table("kind", "size", "p50 ms", "texts/s", "val acc", "test acc", "agreement", "drop (pts)", "",
+                  title="against the parent (ratios in brackets); model ids below")
+    table.add_row("parent", _mb(parent["size_bytes"]), f"{parent['latency_ms_p50']:.1f}",
                   f"{parent['throughput']:.0f}", f"{parent['validation_accuracy']:.4f}",
                   f"{parent['test_accuracy']:.4f}", "1.0000", "-", "")
     for row in summary["candidates"]:
         if row["error"]:
-            table.add_row(row["model_id"], row["kind"], f"[red]failed: {row['error']}[/]", *[""] * 7)
+            table.add_row(row["kind"], f"[red]failed: {row['error']}[/]", *[""] * 7)
             continue
         mark = "[bold green]chosen[/]" if row["model_id"] == summary["chosen"] else (
             "" if row["within_budget"] else "over budget")
-        table.add_row(row["model_id"], row["kind"], f"{_mb(row['size_bytes'])} ({row['size_ratio']}x)",
+        table.add_row(row["kind"], f"{_mb(row['size_bytes'])} ({row['size_ratio']}x)",
                       f"{row['latency_ms_p50']:.1f}", f"{row['throughput']:.0f} ({row['throughput_ratio']}x)",
                       f"{row['validation_accuracy']:.4f}", f"{row['test_accuracy']:.4f}",
                       f"{row['agreement']:.4f}", f"{row['accuracy_drop_points']:.2f}", mark)
     console.print(table)
+    for row in summary["candidates"]:
+        console.print(f"  {row['kind']}: {row['model_id']}", highlight=False)
     console.print(summary["reason"])
     console.print(summary["promotion_note"])
 

@@ -59,6 +59,9 @@ def plan_candidates(method: str, profile: CompressProfile, parent_layers: int,
     check_target_layers(target_layers, parent_layers, model_id)
     if method == "quantize" and target_layers is not None:
         raise UserError("--target-layers applies to distill, prune and auto, not to quantize")
+    if parent_layers < 2 and (method in ("distill", "prune") or target_layers is not None):
+        raise UserError(f"model {model_id!r} has {parent_layers} layer: there is no layer to distil or prune away; "
+                        "use --method quantize")
     distill_layers = target_layers or default_student_layers(parent_layers)
     prune_layers = target_layers or default_pruned_layers(parent_layers)
     single = {
@@ -69,7 +72,7 @@ def plan_candidates(method: str, profile: CompressProfile, parent_layers: int,
     if method != "auto":
         return single[method]
     plan: list[CandidateSpec] = []
-    for name in profile.auto_methods:
+    for name in profile.auto_methods if parent_layers > 1 else ("quantize",):
         plan.extend(single[name])
         if name != "quantize":
             plan.append(CandidateSpec((name, "quantize"), single[name][0].layers))

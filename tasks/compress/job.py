@@ -56,7 +56,8 @@ class CompressionJob:
         structural = CandidateSpec(spec.steps[:1], spec.layers)
         training = self.profile.distill if structural.steps[0] == "distill" else self.profile.prune_recovery
         digest = training.recipe.recipe_hash(
-            self.profile.name, str(self.profile.train_examples), str(training.alpha), str(training.temperature)
+            self.profile.name, str(self.profile.train_examples), str(training.alpha), str(training.temperature),
+            str(training.recipe.max_minutes),  # a time budget changes how far the student gets
         )
         base = f"{self.parent.model_id}-{structural.tag()}-{digest[:6]}"
         return f"{base}-int8" if spec.steps[-1] == "quantize" else base

@@ -36,6 +36,9 @@ def test_target_layers_must_be_below_the_parents(target):
 def test_other_bad_plans_are_user_errors():
     with pytest.raises(UserError, match="unknown --method 'shrink'"):
         _plan("shrink")
+    with pytest.raises(UserError, match="has 1 layer: there is no layer to distil or prune away"):
+        _plan("distill", layers=1)
+    assert _plan("auto", "full", layers=1) == [(("quantize",), None)]  # nothing to remove: quantize only
     with pytest.raises(UserError, match="not to quantize"):
         _plan("quantize", target=3)
     with pytest.raises(UserError, match="between 0 and 100 points"):
