@@ -17,7 +17,7 @@ EXAMPLE_SQL = (
     "select source, label, count(*) as documents, round(avg(confidence), 3) as mean_confidence "
     "from latest_predictions group by source, label order by source, label"
 )
-HEADLINE = ("accuracy", "macro_f1", "ece")
+HEADLINE = ("n", "accuracy", "macro_f1", "ece")  # n: documents the metrics were measured on
 
 
 def example_queries(home: Home) -> list[str]:
@@ -45,7 +45,7 @@ def model_view(record: ModelRecord | None) -> dict[str, Any] | None:
     """The few facts and numbers a person compares between a model and its parent."""
     if record is None:
         return None
-    metrics = {split: {k: record.metrics[split][k] for k in HEADLINE if k in (record.metrics.get(split) or {})}
+    metrics = {split: {k: round(record.metrics[split][k], 4) for k in HEADLINE if k in (record.metrics.get(split) or {})}
                for split in ("validation", "test") if isinstance(record.metrics.get(split), dict)}
     return {"model_id": record.model_id, "kind": record.kind, "format": record.format, "stage": record.stage,
             "size_mb": round((record.size_bytes or 0) / 1e6, 1), "temperature": record.temperature,

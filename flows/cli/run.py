@@ -9,11 +9,14 @@ import typer
 from rich.table import Table
 
 from sentiflow.flows.cli.app import HomeOption, JsonOption, app, console, emit, out, settings_for
+from sentiflow.tasks.report.html import plain
 
 
 def _metrics_cell(view: dict[str, Any] | None, split: str, metric: str) -> str:
     value = ((view or {}).get("metrics", {}).get(split) or {}).get(metric)
-    return "-" if value is None else f"{value:.4f}"
+    if value is None:
+        return "-"
+    return f"{value:,}" if metric == "n" else f"{value:.4f}"
 
 
 def _render(summary: dict[str, Any]) -> None:
@@ -25,8 +28,8 @@ def _render(summary: dict[str, Any]) -> None:
                       highlight=False)
     stages = Table("stage", "seconds", "what happened", title="stages")
     for stage, counts in summary["stages"].items():
-        shown = ", ".join(f"{k}: {v}" for k, v in counts.items() if k != "seconds" and v not in (None, [], {}))
-        stages.add_row(stage, str(counts.get("seconds") or ""), shown)
+        shown = plain({k: v for k, v in counts.items() if k != "seconds"})
+        stages.add_row(stage, plain(counts["seconds"]) if counts.get("seconds") is not None else "", shown)
     console.print(stages)
     production, parent = summary["models"]["production"], summary["models"]["parent"]
     if production:
@@ -36,7 +39,7 @@ def _render(summary: dict[str, Any]) -> None:
                        f"{parent['kind']} / {parent['format']}" if parent else "-")
         models.add_row("size (MB)", str(production["size_mb"]), str(parent["size_mb"]) if parent else "-")
         for split in ("validation", "test"):
-            for metric in ("accuracy", "macro_f1", "ece"):
+            for metric in ("n", "accuracy", "macro_f1", "ece"):
                 models.add_row(f"{split} {metric}", _metrics_cell(production, split, metric),
                                _metrics_cell(parent, split, metric))
         console.print(models)

@@ -38,6 +38,9 @@ def gather(home: Home, wait_seconds: float = 30.0) -> dict[str, Any]:
     data["balance"] = _balance(home, version) if version else None
     if version is None:
         data["missing"]["funnel"] = data["missing"]["balance"] = "no curated dataset yet (`sentiflow curate`)"
+    elif not any(data["balance"].values()):
+        data["balance"] = None
+        data["missing"]["balance"] = f"every split of dataset {version} is empty (no labelled documents kept)"
     data.update(latest_run=None, production=None, parent=None, confusion=None, reliability=None,
                 sentiment=None, models=None)
     if not home.warehouse.exists():
@@ -98,7 +101,7 @@ def _funnel(home: Home, version: str) -> dict[str, Any]:
         folders = sorted(p for p in removed_root.iterdir() if p.is_dir()) if removed_root.is_dir() else []
         removed = {p.name: _rows(p) for p in folders}
         rows_in = sum(kept.values()) + sum(removed.values())
-    return {"version": version, "rows_in": int(rows_in), "kept": {k: int(v) for k, v in kept.items()},
+    return {"version": version, "rows_in": int(rows_in), "kept": {k: int(kept.get(k, 0)) for k in SPLITS},
             "removed": {reason: int(n) for reason, n in removed.items() if n}}
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import html
-import json
 from typing import Any
 
 SECTIONS = (  # (plot key, title, caption)
@@ -62,14 +61,24 @@ def _fmt(value: float | int) -> str:
     return f"{value:.4f}" if abs(value) < 10 else f"{value:,.1f}"
 
 
+def plain(value: Any) -> str:
+    """A count for people: dicts as 'a: 1; b: 2', lists comma-separated, numbers grouped."""
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {plain(v)}" for k, v in value.items() if v not in (None, [], {}))
+    if isinstance(value, list):
+        return ", ".join(plain(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
+
+
 def _run_section(run: dict[str, Any] | None) -> str:
     if run is None:
         return '<p class="missing">No run recorded in the warehouse yet.</p>'
     rows = [["run", run["run_id"]], ["flow", run["flow"]], ["status", run["status"]],
             ["started", run["started_at"]],
             ["seconds", "-" if run["seconds"] is None else f"{run['seconds']:,.1f}"]]
-    rows += [[key, json.dumps(value) if isinstance(value, dict | list) else value]
-             for key, value in sorted(run["counts"].items())]
+    rows += [[key, plain(value)] for key, value in run["counts"].items()]
     return _table(["", "value"], rows)
 
 
@@ -82,10 +91,11 @@ def _model_section(production: dict[str, Any] | None, parent: dict[str, Any] | N
             ["size on disk (MB)", *(f"{(m['size_bytes'] or 0) / 1e6:,.1f}" for m in models)],
             ["temperature", *(float(m["temperature"]) for m in models)]]
     for split in ("validation", "test"):
-        for metric in ("accuracy", "macro_f1", "ece"):
+        for metric in ("n", "accuracy", "macro_f1", "ece"):  # n: documents measured on
             values = [(m["metrics"].get(split) or {}).get(metric) for m in models]
             if any(v is not None for v in values):
-                rows.append([f"{split} {metric}", *("-" if v is None else float(v) for v in values)])
+                cast = int if metric == "n" else float
+                rows.append([f"{split} {metric}", *("-" if v is None else cast(v) for v in values)])
     return _table(header, rows)
 
 

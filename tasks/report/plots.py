@@ -59,7 +59,8 @@ def class_balance(balance: dict[str, dict[str, int]]) -> bytes:
     ax.set_xticks(range(len(splits)), splits)
     ax.set_ylabel("documents")
     ax.set_title("Class balance per split")
-    ax.legend(frameon=False)
+    if labels:
+        ax.legend(frameon=False)
     ax.margins(y=0.15)
     return _png(fig)
 

@@ -46,7 +46,12 @@ def _write_dataset(home: Home, docs: list[dict]) -> str:
     (root / "removed" / "exact_duplicate").mkdir(parents=True)
     pq.write_table(pa.table({"doc_id": ["x1", "x2"], "reason": ["exact_duplicate"] * 2}),
                    root / "removed" / "exact_duplicate" / "part-0.parquet")
-    write_json({"version": version, "labels": LABELS}, root / "report.json")
+    kept = {split: sum(d["split"] == split for d in docs) for split in ("train", "validation", "test")}
+    balance = {split: {label: sum(d["split"] == split and d["label"] == label for d in docs) for label in LABELS}
+               for split in kept}
+    write_json({"version": version, "labels": LABELS, "balance": {"per_split": balance},
+                "accounting": {"rows_in": len(docs) + 2, "kept": kept, "removed": {"exact_duplicate": 2}}},
+               root / "report.json")
     (home.datasets / "LATEST").write_text(version + "\n")
     return version
 

@@ -49,6 +49,18 @@ def test_gathered_numbers_match_the_home(home):
     assert data["latest_run"]["run_id"] == "run-tiny"
 
 
+def test_funnel_and_balance_fall_back_to_the_dataset_files(home):
+    """A report.json without accounting (an older format) still gives the same funnel."""
+    import json
+
+    make_report_home(home)
+    expected = gather(home)
+    report = home.dataset("v-tiny") / "report.json"
+    report.write_text(json.dumps({"version": "v-tiny"}))
+    fallback = gather(home)
+    assert fallback["funnel"] == expected["funnel"] and fallback["balance"] == expected["balance"]
+
+
 def test_reliability_matches_the_training_ece(home):
     """Oracle: the diagram's ECE equals tasks/train's ECE on the same probabilities."""
     make_report_home(home)

@@ -89,3 +89,47 @@ def test_example_queries_work_as_printed(two_runs):
         assert proc.returncode == 0, (command, proc.stderr[-1500:])
         lines = proc.stdout.strip().splitlines()
         assert len(lines) >= 2, (command, proc.stdout)  # a header and at least one row
+
+
+def test_retrain_nightly_and_rescore_on_the_same_home(two_runs, tmp_path, tiny_bert):
+    """After the runs: retrain changes nothing; nightly takes a new inbox file; rescore backfills."""
+    from sentiflow.flows.nightly import nightly_flow
+    from sentiflow.flows.rescore import rescore_flow
+    from sentiflow.flows.retrain import retrain_flow
+    from tests.flows.conftest import write_corpus
+
+    home, first, _, _ = two_runs
+    retrained = retrain_flow(home=str(home.root), sources=["reviews"], base_model=str(tiny_bert))
+    assert retrained["status"] == "completed", retrained["failed_stage"]
+    assert retrained["stages"]["train"]["reused"] and not retrained["stages"]["production"]["changed"]
+
+    inbox = tmp_path / "inbox"
+    write_corpus(inbox / "day-1.csv", rows=10, seed=7, start=1000)
+    (home.root / "nightly.toml").write_text(f'[[sources]]\nname = "reviews"\ninbox = "{inbox}"\n')
+    nightly = nightly_flow(home=str(home.root), sources_file=str(home.root / "nightly.toml"))
+    assert nightly["status"] == "completed", nightly["failed_stage"]
+    assert nightly["files"] == 1 and nightly["ingest"]["written"] == 10
+    assert nightly["score"]["documents_scored"] == 10
+    assert nightly["score"]["model_id"] == first["models"]["production"]["model_id"]
+    again = nightly_flow(home=str(home.root), sources_file=str(home.root / "nightly.toml"))
+    assert again["ingest"]["already_ingested"] == 10 and again["score"]["documents_scored"] == 0
+
+    parent = first["stages"]["train"]["model_id"]
+    backfill = rescore_flow(home=str(home.root), model=parent, sources=["reviews"])
+    assert backfill["status"] == "completed" and backfill["score"]["documents_scored"] == 130
+    assert rescore_flow(home=str(home.root), model=parent)["score"]["documents_scored"] == 0
+
+
+def test_a_failing_stage_stops_the_run_and_is_recorded(prefect_harness, configured_home, tiny_bert):
+    """Unlabelled documents curate into empty splits; training then fails: one line, a failed run row."""
+    from sentiflow.flows.run import run_flow
+    from sentiflow.tasks.warehouse.db import connect_ro
+
+    home, corpus = configured_home
+    corpus.write_text("text\n" + "".join(f"an unlabelled review number {i}\n" for i in range(30)))
+    summary = run_flow(home=str(home.root), sources=["reviews"], base_model=str(tiny_bert))
+    assert summary["status"] == "failed"
+    assert summary["failed_stage"]["stage"] == "train" and "\n" not in summary["failed_stage"]["error"]
+    assert "score" not in summary["stages"] and summary["example_queries"] == []
+    with connect_ro(home.warehouse) as con:
+        assert con.execute("select status from runs where flow = 'run'").fetchall() == [("failed",)]
