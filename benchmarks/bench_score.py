@@ -246,7 +246,7 @@ def main() -> None:
     sample = random.Random(1).sample(range(len(rows)), min(args.baseline_docs, len(rows)))
     print(f"corpus: {len(rows):,} SST-2 sentences in {len(list(home.source_documents('sst2').glob('*.parquet')))} "
           f"shards; baseline subsample {len(sample):,}; batch size {args.batch_size}; "
-          f"{os.cpu_count()} CPUs; models: {provenance}", flush=True)
+          f"{os.cpu_count()} CPUs (load average {os.getloadavg()[0]:.1f}); models: {provenance}", flush=True)
 
     from sentiflow.tasks.core.schema import make_doc_id
 
@@ -291,7 +291,8 @@ def main() -> None:
     ok &= agree >= TARGET_AGREEMENT
     print(f"fp32 top label = pipeline's on {agree:.2%} of {len(sample):,} documents "
           f"(target >= {TARGET_AGREEMENT:.1%}): {'met' if agree >= TARGET_AGREEMENT else 'NOT MET'}")
-    print(f"models: {provenance}")
+    print(f"models: {provenance}; load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
+          "(other work on a shared machine slows the one-text-at-a-time baseline most)")
     sys.exit(0 if ok else 1)
 
 

@@ -81,7 +81,7 @@ def score_command(
     batch_size: Annotated[int, typer.Option(min=1, max=4096, help="Texts per model forward pass.")] = 64,
     runner: Annotated[str, typer.Option(help="Task runner: threads (this machine) or dask.")] = "threads",
     dask_address: Annotated[str | None, typer.Option(
-        help="Dask scheduler, tcp://HOST:PORT [default: a local cluster].", show_default=False)] = None,
+        help="Dask scheduler, tcp://HOST:PORT (default: a local cluster).", show_default=False)] = None,
     home: HomeOption = None,
     as_json: JsonOption = False,
 ) -> None:

@@ -2,27 +2,22 @@
 
 import duckdb
 import numpy as np
+import pyarrow.parquet as pq
 import pytest
 
 from sentiflow.tasks.score.predictions import predictions_table
 from sentiflow.tasks.score.shards import PredictionShards
 from sentiflow.tasks.warehouse.load import load_scoring_results
 from sentiflow.tasks.warehouse.runs import RunRecord, record_run
-from tests.warehouse.builders import NOW, add_shard, docs_table
+from tests.warehouse.builders import NOW, add_shard
 
 
 def pending_shard(home, lake_shard, run_id, model_id="m1", seed=0):
     """Predictions for every document of a lake shard, as a scoring worker leaves them."""
-    ids = docs_table_ids(lake_shard)
+    ids = pq.read_table(lake_shard, columns=["doc_id"]).column(0).to_pylist()
     probs = np.random.default_rng(seed).dirichlet([1, 1], size=len(ids))
     table = predictions_table(ids, probs, ["negative", "positive"], model_id, run_id, NOW)
     return PredictionShards(home, model_id).write_output(table, lake_shard, run_id)
-
-
-def docs_table_ids(lake_shard):
-    import pyarrow.parquet as pq
-
-    return pq.read_table(lake_shard, columns=["doc_id"]).column(0).to_pylist()
 
 
 def counts(home):
