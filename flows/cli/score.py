@@ -124,9 +124,12 @@ def score_command(
         summary = score_flow(home=str(root.root), model=record.model_id, sources=sources,
                              batch_size=batch_size, runner=runner, dask_address=dask_address)
     emit({**summary, "ingest_failures": failures} if files else summary, as_json, _render)
+    from rich.markup import escape  # error texts are data: '[...]' in them is not markup
+
     for failure in summary["failures"]:
-        console.print(f"[bold red]error:[/] {failure['lake_shard']}: {failure['error']}", highlight=False)
+        console.print(f"[bold red]error:[/] {escape(failure['lake_shard'])}: {escape(failure['error'])}",
+                      highlight=False, soft_wrap=True)
     for failure in failures:
-        console.print(f"[bold red]error:[/] {failure['error']}", highlight=False, soft_wrap=True)
+        console.print(f"[bold red]error:[/] {escape(failure['error'])}", highlight=False, soft_wrap=True)
     if summary["failures"] or failures:
         raise typer.Exit(1)
