@@ -2,14 +2,16 @@
 re-run each, and check the result equals an uninterrupted run.
 
 For every kill, on a fresh copy of the starting home:
-  ingest  kill at a random moment of the ingest flow, or (every third one) within 0.5 s of its
-          first shard appearing, or (every third one) twice in a row; re-run to the end; the lake must hold the reference's doc ids and quarantined rows,
-          no duplicates, no temporaries left
-  score   kill at a random moment of the score flow, or (every other one) inside the load:
-          after the last pending prediction shard appears, within 1.5x the reference's lock
-          hold time; the warehouse as the kill left it must pass the integrity check, and after
-          the re-run its documents and predictions must equal the reference's (run id and
-          time aside), every prediction's run must be in `runs`
+  ingest  kill at a random moment of the ingest flow, or (every third) within 0.5 s of its
+          first shard appearing, or (every third) twice in a row; re-run to the end; the lake
+          must hold the reference's doc ids and quarantined rows, no duplicates, no temporaries
+  score   kill at a random moment of the score flow; or (every fourth) after the last pending
+          prediction shard appears, within 1.5x the reference's lock time; or (every fourth)
+          while the load holds the write lock: within 1.2x the reference's lock time after
+          DuckDB's write-ahead log appears (its transaction, its commit, or the checkpoint
+          after it); the warehouse as the kill left it must pass the integrity check, and
+          after the re-run its documents and predictions must equal the reference's (run id
+          and time aside), and every prediction's run must be in `runs`
   train   kill soon after the first checkpoint, `--resume`, and compare the final weights with
           an uninterrupted run's (the training loop promises bit-identical weights on CPU)
 Meanwhile a reader polls the lake (reading every finished shard it can list) and the
@@ -38,6 +40,7 @@ import argparse
 import os
 import random
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -48,7 +51,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # tests.reliability.chaos_lib, tests.tinybert
 
-from tests.reliability import chaos_lib  # noqa: E402
+from tests.reliability import chaos_lib, chaos_train  # noqa: E402
 
 
 def start_prefect_server(workdir: Path) -> tuple[subprocess.Popen, str]:
@@ -90,21 +93,21 @@ def chaos_train(world: chaos_lib.World, kills: int, rng: random.Random) -> list[
 
     base = make_tiny_bert(world.root / "train-base", layers=1)
     env = world.env
-    reference_home = chaos_lib.train_home(world.root / "train-reference", base)
-    summary, _ = chaos_lib.resume_train(reference_home, base, env)  # --resume with nothing to resume
-    reference = chaos_lib.model_weights(Path(summary["model_dir"]))
+    reference_home = chaos_train.train_home(world.root / "train-reference", base)
+    summary, _ = chaos_train.resume_train(reference_home, base, env)  # --resume with nothing to resume
+    reference = chaos_train.model_weights(Path(summary["model_dir"]))
     results = []
     for i in range(kills):
-        home = chaos_lib.train_home(world.root / f"train-{i}", base)
-        killed, step = chaos_lib.kill_train_after_checkpoint(home, base, env, rng)
+        home = chaos_train.train_home(world.root / f"train-{i}", base)
+        killed, step = chaos_train.kill_train_after_checkpoint(home, base, env, rng)
         result = chaos_lib.KillResult("train", 0.0, killed, {"checkpoint_step": step})
         try:
-            summary, metrics = chaos_lib.resume_train(home, base, env)
+            summary, metrics = chaos_train.resume_train(home, base, env)
             resumed = metrics["training"].get("resumed_from_step")
             result.state["resumed_from_step"] = resumed or 0
             if resumed != step:
                 result.differences.append(f"resumed from step {resumed}, not from checkpoint {step}")
-            weights = chaos_lib.model_weights(Path(summary["model_dir"]))
+            weights = chaos_train.model_weights(Path(summary["model_dir"]))
             import torch
 
             unequal = [k for k in reference if not torch.equal(reference[k], weights[k])]
@@ -128,6 +131,7 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, help="work folder [a temp folder, deleted at the end]")
     args = parser.parse_args()
 
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the clean-up below (server, folder)
     os.environ.update({"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "DO_NOT_TRACK": "1"})
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="sentiflow-chaos-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -146,7 +150,7 @@ def main() -> None:
             results.append(chaos_lib.chaos_ingest(world, i, rng, double=i % 3 == 2, mid_write=i % 3 == 1))
             print(report(results[-1]), flush=True)
         for i in range(args.kills):
-            results.append(chaos_lib.chaos_score(world, i, rng, at_load=i % 2 == 1))
+            results.append(chaos_lib.chaos_score(world, i, rng, at=("random", "load", "random", "lock")[i % 4]))
             print(report(results[-1]), flush=True)
         if args.train_kills:
             results += chaos_train(world, args.train_kills, rng)
@@ -163,7 +167,7 @@ def main() -> None:
     lock_held = max((r.lock_held for r in results if r.what.startswith("score")), default=0.0)
     print(f"\nload average {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores; "
           f"{time.monotonic() - started:.0f}s in all")
-    for what in ("ingest", "ingest mid-write", "score", "score at load", "train"):
+    for what in ("ingest", "ingest mid-write", "score", "score at load", "score at lock", "train"):
         group = [r for r in results if r.what == what]
         if group:
             print(f"  {what:14} {len(group)} runs, {sum(r.killed for r in group)} killed mid-run, "

@@ -1,4 +1,4 @@
-"""Kill `sentiflow ingest`, `score` and `train` with SIGKILL at random points, re-run, compare.
+"""Kill `sentiflow ingest` and `sentiflow score` with SIGKILL at random points, re-run, compare.
 
 Used by benchmarks/chaos.py (many kills, figures printed) and tests/reliability/test_chaos.py
 (a few kills, asserted). A `World` holds the inputs, a home with the tiny model registered,
@@ -7,13 +7,10 @@ and the reference: the lake and warehouse of one uninterrupted ingest + score.
 Kill points are random but placed inside the work: a CLI process spends its first seconds
 importing and talking to Prefect, so the kill timer starts when its flow begins (Prefect's
 "Beginning flow run" log line) and fires at a uniform random moment of the reference run's
-flow duration. Score kills alternate with load-targeted ones: once every lake shard has its
-pending prediction shard, the load is next, and the kill fires within the reference's lock
-hold time. SIGKILL goes to the whole process group (threads, Dask workers).
-
-While a killed run and its re-run execute, a `LakeReader` thread reads every finished shard it
-can list and opens the warehouse read-only, as a user's reader would; it records any file it
-could list but not read (a partial shard) and how long it waited for the warehouse lock.
+flow duration; some kills wait for an event instead (the first shard written; scoring done;
+the load holding the write lock). SIGKILL goes to the whole process group (threads, Dask
+workers). While a killed run and its re-run execute, a `LakeReader` (polling_reader.py) reads
+the home as a user would. Training kills are in chaos_train.py.
 """
 
 from __future__ import annotations
@@ -27,11 +24,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pyarrow.parquet as pq
-
 from tests.reliability.helpers import (
     TINY_MODEL_ID, cli_env, kill_group, register_tiny_model, run_cli, start_cli, write_review_csv,
 )
+from tests.reliability.polling_reader import LakeReader
 from tests.reliability.snapshots import (
     lake_doc_ids, lake_quarantine, prediction_rows, warehouse_integrity, warehouse_tables,
 )
@@ -157,69 +153,6 @@ def build_reference(world: World) -> Reference:
     return world.reference
 
 
-class LakeReader:
-    """A reader polling one home while writers run and get killed (see the module docstring)."""
-
-    def __init__(self, home: Path) -> None:
-        self.home = home
-        self.unreadable: list[str] = []
-        self.vanished = 0  # listed, then deleted before it could be read (a writer's cleanup)
-        self.reads = 0
-        self.longest_wait = 0.0
-        self.busy = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def __enter__(self) -> "LakeReader":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(timeout=60)
-
-    def _run(self) -> None:
-        from sentiflow.tasks.core.lake import shard_paths
-
-        while not self._stop.is_set():
-            for folder in (self.home / "lake" / "documents", self.home / "lake" / "quarantine"):
-                for source in sorted(folder.glob("source=*")) if folder.exists() else []:
-                    for shard in shard_paths(source):
-                        self._read(shard)
-            self._query_warehouse()
-            self._stop.wait(0.05)
-
-    def _read(self, shard: Path) -> None:
-        try:
-            pq.read_table(shard)
-            self.reads += 1
-        except FileNotFoundError:
-            self.vanished += 1
-        except Exception as exc:  # noqa: BLE001 - anything else is a file readers should never see
-            if shard.exists():
-                self.unreadable.append(f"{shard.relative_to(self.home)}: {exc!r}"[:300])
-            else:
-                self.vanished += 1
-
-    def _query_warehouse(self) -> None:
-        from sentiflow.tasks.warehouse.db import WarehouseBusy, connect_ro
-
-        warehouse = self.home / "warehouse.duckdb"
-        if not warehouse.exists():
-            return
-        start, waited = time.monotonic(), []
-        try:
-            with connect_ro(warehouse, wait_seconds=30, on_wait=waited.append) as con:
-                if waited:
-                    self.longest_wait = max(self.longest_wait, time.monotonic() - start)
-                con.execute("select count(*) from predictions").fetchall()
-        except WarehouseBusy:
-            self.busy += 1
-            self.longest_wait = max(self.longest_wait, time.monotonic() - start)
-        except Exception as exc:  # noqa: BLE001
-            self.unreadable.append(f"warehouse.duckdb: {exc!r}"[:300])
-
-
 def _kill_after(proc: subprocess.Popen, delay: float, trigger=None, timeout: float = 300.0) -> tuple[bool, float]:
     """SIGKILL `proc`'s group `delay` s after its flow begins (or after `trigger()` is true)."""
     begun = _wait_for_flow(proc)
@@ -332,27 +265,35 @@ def chaos_ingest(world: World, index: int, rng: random.Random, double: bool = Fa
     return result
 
 
-def chaos_score(world: World, index: int, rng: random.Random, at_load: bool = False) -> KillResult:
-    """Kill a score run at a random point (or inside its load), re-run it, compare the warehouse."""
+def chaos_score(world: World, index: int, rng: random.Random, at: str = "random") -> KillResult:
+    """Kill a score run, re-run it, compare the warehouse. `at`: "random" (any moment of the
+    flow), "load" (within 1.5x the reference lock time after the last pending prediction shard
+    appears) or "lock" (within 1.2x the reference lock time after DuckDB's write-ahead log
+    appears: the writer holds the lock then, so the kill lands in the load's transaction, its
+    commit or the checkpoint that follows)."""
     ref = world.reference
     assert ref is not None
     home = _copy_home(world.ingested_home, world.root / f"score-{index}")
     lake_shards = len(list((home / "lake" / "documents").glob("source=*/*.parquet")))
     pending = home / "predictions" / TINY_MODEL_ID / "pending"
+    wal = home / "warehouse.duckdb.wal"
 
     def scoring_done() -> bool:
         return len(list(pending.glob("source=*/*.parquet"))) >= lake_shards
 
     with LakeReader(home) as reader:
         proc = start_cli(score_args(home), world.env)
-        if at_load:
-            killed, at = _kill_after(proc, rng.uniform(0, max(ref.lock_held, 0.05) * 1.5), trigger=scoring_done)
+        if at == "load":
+            killed, when = _kill_after(proc, rng.uniform(0, max(ref.lock_held, 0.05) * 1.5), trigger=scoring_done)
+        elif at == "lock":
+            killed, when = _kill_after(proc, rng.uniform(0, max(ref.lock_held, 0.05) * 1.2),
+                                       trigger=lambda: scoring_done() and wal.exists())
         else:
-            killed, at = _kill_after(proc, rng.uniform(0, ref.score_seconds))
+            killed, when = _kill_after(proc, rng.uniform(0, ref.score_seconds))
         state = leftover_state(home)
         state["survived_kill"] = int(_survives(home / "warehouse.duckdb"))
         rerun = run_cli(score_args(home), world.env, timeout=300)
-    result = KillResult("score at load" if at_load else "score", at, killed, state)
+    result = KillResult("score" if at == "random" else f"score at {at}", when, killed, state)
     if rerun.returncode != 0:
         result.differences.append(f"re-run exited {rerun.returncode}: {rerun.stderr[-500:]}")
     else:
@@ -383,63 +324,3 @@ def _survives(warehouse: Path) -> bool:
         return False
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-
-
-# ---------------------------------------------------------------------------------------------
-# training: kill after the first checkpoint, resume
-
-TRAIN_EPOCHS = 8  # 800 examples / batch 32 = 25 steps an epoch: 200 steps, checkpoints at 100, 200
-
-
-def train_home(root: Path, base: Path) -> Path:
-    """A home with a toy dataset large enough for 25 optimizer steps per epoch."""
-    from sentiflow.tasks.core.home import Home
-    from tests.train.helpers import toy_rows, write_dataset
-
-    home = Home.at(root)
-    rows = toy_rows(repeat=100)
-    write_dataset(home, train=rows, validation=toy_rows(), test=toy_rows())
-    return home.root
-
-
-def train_args(home: Path, base: Path, resume: bool = False) -> list[str]:
-    return ["train", "--home", str(home), "--base-model", str(base), "--epochs", str(TRAIN_EPOCHS),
-            "--batch-size", "32", "--max-seq-len", "16", "--device", "cpu", "--json",
-            *(["--resume"] if resume else [])]
-
-
-def first_checkpoint(home: Path) -> Path | None:
-    found = sorted(p for p in (home / "runs").glob("train-*/ckpt-*") if (p / "state.json").is_file())
-    return found[0] if found else None
-
-
-def kill_train_after_checkpoint(home: Path, base: Path, env: dict[str, str], rng: random.Random,
-                                timeout: float = 300.0) -> tuple[bool, int]:
-    """Start a training run, SIGKILL it soon after its first checkpoint; (killed, checkpoint step)."""
-    proc = start_cli(train_args(home, base), env)
-    deadline = time.monotonic() + timeout
-    while first_checkpoint(home) is None and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.01)
-    checkpoint = first_checkpoint(home)
-    time.sleep(rng.uniform(0, 0.3))
-    killed = proc.poll() is None
-    kill_group(proc)
-    if checkpoint is None:
-        raise AssertionError(f"training wrote no checkpoint (exit {proc.returncode})")
-    return killed, int(checkpoint.name.split("-")[1])
-
-
-def resume_train(home: Path, base: Path, env: dict[str, str]) -> tuple[dict, dict]:
-    """`sentiflow train --resume` to the end; (its JSON summary, the model's metrics.json)."""
-    result = run_cli(train_args(home, base, resume=True), env, timeout=600)
-    if result.returncode != 0:
-        raise AssertionError(f"train --resume failed ({result.returncode}):\n{result.stderr[-3000:]}")
-    summary = json.loads(result.stdout)
-    metrics = json.loads((Path(summary["model_dir"]) / "metrics.json").read_text())
-    return summary, metrics
-
-
-def model_weights(model_dir: Path) -> dict:
-    from safetensors.torch import load_file
-
-    return load_file(str(Path(model_dir) / "model.safetensors"))

@@ -1,5 +1,9 @@
 """Fixtures for the reliability tests: one Prefect API shared with CLI subprocesses.
 
+Tests marked `slow` (the chaos tests: real SIGKILLs and re-runs of the CLI, a few minutes) are
+skipped unless asked for with `-m slow` (any -m expression decides) or SENTIFLOW_SLOW_TESTS=1,
+so the default run of this folder stays within its time budget.
+
 The session's `prefect_harness` already runs a throwaway Prefect API; its URL is handed to every
 `sentiflow` subprocess (PREFECT_API_URL), so they skip starting a temporary API of their own
 (~4 s per CLI run instead of ~20 s) and a SIGKILLed CLI leaves no orphaned API process behind.
@@ -7,6 +11,7 @@ The session's `prefect_harness` already runs a throwaway Prefect API; its URL is
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -38,3 +43,13 @@ def tiny_model_home(tmp_path_factory) -> Path:
     home = Home.at(tmp_path_factory.mktemp("tiny-model") / "home")
     register_tiny_model(home)
     return home.root
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.option.markexpr or os.environ.get("SENTIFLOW_SLOW_TESTS") == "1":
+        return
+    here = Path(__file__).resolve().parent
+    skip = pytest.mark.skip(reason="slow: run with `-m slow` or SENTIFLOW_SLOW_TESTS=1")
+    for item in items:
+        if item.get_closest_marker("slow") and here in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(skip)

@@ -9,7 +9,9 @@ import random
 
 import pytest
 
-from tests.reliability import chaos_lib
+from tests.reliability import chaos_lib, chaos_train
+
+pytestmark = pytest.mark.slow  # ~2-3 minutes of real CLI runs: skipped unless `-m slow`
 
 SEED = 20261129
 
@@ -33,7 +35,7 @@ def test_killed_ingest_reruns_to_the_same_lake(world):
 
 def test_killed_score_reruns_to_the_same_warehouse(world):
     rng = random.Random(SEED + 1)
-    results = [chaos_lib.chaos_score(world, 0, rng), chaos_lib.chaos_score(world, 1, rng, at_load=True)]
+    results = [chaos_lib.chaos_score(world, 0, rng), chaos_lib.chaos_score(world, 1, rng, at="lock")]
     for r in results:
         print(f"\n{r.what} killed={r.killed} at {r.kill_at:.2f}s left {r.state}")
     assert any(r.killed for r in results), "every run finished before its kill: nothing was tested"
@@ -45,12 +47,12 @@ def test_killed_training_resumes_from_its_last_checkpoint(tmp_path, env):
     from tests.tinybert import make_tiny_bert
 
     base = make_tiny_bert(tmp_path / "base", layers=1)
-    home = chaos_lib.train_home(tmp_path / "home", base)
-    killed, step = chaos_lib.kill_train_after_checkpoint(home, base, env, random.Random(SEED))
+    home = chaos_train.train_home(tmp_path / "home", base)
+    killed, step = chaos_train.kill_train_after_checkpoint(home, base, env, random.Random(SEED))
     assert killed, "training finished before the kill"
-    summary, metrics = chaos_lib.resume_train(home, base, env)
+    summary, metrics = chaos_train.resume_train(home, base, env)
     training = metrics["training"]
     assert training["resumed_from_step"] == step, training
     assert training["stop_reason"] == "completed" and training["steps"] == training["total_steps"], training
     assert summary["reused"] is False
-    assert not chaos_lib.first_checkpoint(home), "checkpoints left after the model was published"
+    assert not chaos_train.first_checkpoint(home), "checkpoints left after the model was published"

@@ -26,7 +26,7 @@ from tests.reliability.helpers import (
     run_cli, write_review_csv,
 )
 
-DOCUMENTS = 150_000
+DOCUMENTS = 100_000
 READERS = {"patient": 60.0, "impatient": 0.2}  # name -> SENTIFLOW_QUERY_WAIT_SECONDS
 
 

@@ -111,6 +111,7 @@ def test_ingest_of_a_grown_file_that_fails_keeps_the_first_part(ingested, tmp_pa
     assert lake_files(home.lake) == before, "a failed growth changed or added lake files"
 
 
+@pytest.mark.slow  # Prefect retries the failed write 3 times (2 + 5 + 15 s) before it reports
 def test_ingest_cli_reports_a_failed_write_in_one_line(ingested, tmp_path, env):
     home, before = ingested
     second = tmp_path / "second.csv"
