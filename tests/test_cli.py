@@ -77,3 +77,11 @@ def test_unknown_command_is_a_usage_error():
     proc = subprocess.run([SENTIFLOW, "no-such-command"], capture_output=True, text=True)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
+
+
+def test_readme_documents_every_setting():
+    from sentiflow.tasks.core.settings import setting_docs
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    for env_name in setting_docs():
+        assert f"`{env_name}`" in readme, f"README lacks {env_name}"
