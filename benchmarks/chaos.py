@@ -81,7 +81,10 @@ def start_prefect_server(workdir: Path) -> tuple[subprocess.Popen, str]:
 
 
 def report(result: chaos_lib.KillResult) -> str:
-    where = f"{result.kill_at:6.2f}s into the flow" if result.killed else "finished before its kill"
+    if result.what == "train":
+        where = f"after checkpoint {result.state.get('checkpoint_step')}"
+    else:
+        where = f"{result.kill_at:6.2f}s into the flow" if result.killed else "finished before its kill"
     left = ", ".join(f"{k} {v}" for k, v in result.state.items() if v)
     status = "OK" if not result.differences else "DIFFERENT: " + "; ".join(result.differences)
     waits = f" reader waited {result.reader_wait:.2f}s" if result.reader_wait else ""
@@ -123,7 +126,7 @@ def chaos_train(world: chaos_lib.World, kills: int, rng: random.Random) -> list[
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--kills", type=int, default=10, help="kills of ingest, and of score (each)")
+    parser.add_argument("--kills", type=int, default=10, help="kills of ingest, and of score (each), that land mid-run")
     parser.add_argument("--train-kills", type=int, default=3, help="kills of train (0: skip)")
     parser.add_argument("--rows", type=int, default=12_000, help="rows across the input files")
     parser.add_argument("--shard-rows", type=int, default=1_000, help="SENTIFLOW_SHARD_ROWS (small: many shards)")
@@ -146,12 +149,17 @@ def main() -> None:
         print(f"reference: {len(ref.doc_ids):,} documents, {len(ref.quarantine)} quarantined, "
               f"{len(ref.predictions):,} predictions; ingest flow {ref.ingest_seconds:.1f}s, "
               f"score flow {ref.score_seconds:.1f}s, write lock {ref.lock_held:.2f}s", flush=True)
-        for i in range(args.kills):
+        # until `kills` runs were really killed (a random kill can fire after the run ended)
+        i = 0
+        while sum(r.killed for r in results if r.what.startswith("ingest")) < args.kills and i < 3 * args.kills:
             results.append(chaos_lib.chaos_ingest(world, i, rng, double=i % 3 == 2, mid_write=i % 3 == 1))
             print(report(results[-1]), flush=True)
-        for i in range(args.kills):
+            i += 1
+        i = 0
+        while sum(r.killed for r in results if r.what.startswith("score")) < args.kills and i < 3 * args.kills:
             results.append(chaos_lib.chaos_score(world, i, rng, at=("random", "load", "random", "lock")[i % 4]))
             print(report(results[-1]), flush=True)
+            i += 1
         if args.train_kills:
             results += chaos_train(world, args.train_kills, rng)
     finally:

@@ -289,7 +289,7 @@ def chaos_score(world: World, index: int, rng: random.Random, at: str = "random"
             killed, when = _kill_after(proc, rng.uniform(0, max(ref.lock_held, 0.05) * 1.2),
                                        trigger=lambda: scoring_done() and wal.exists())
         else:
-            killed, when = _kill_after(proc, rng.uniform(0, ref.score_seconds))
+            killed, when = _kill_after(proc, rng.uniform(0, 0.8 * ref.score_seconds))
         state = leftover_state(home)
         state["survived_kill"] = int(_survives(home / "warehouse.duckdb"))
         rerun = run_cli(score_args(home), world.env, timeout=300)
