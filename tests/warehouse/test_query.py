@@ -178,24 +178,31 @@ def test_cli_errors_are_one_line_exit_2(warehouse, home, tmp_path):
 
 
 HOLD_LOCK = """
-import duckdb, sys, time
+import duckdb, sys
 con = duckdb.connect(sys.argv[1])
 con.execute("begin transaction")
 print("locked", flush=True)
-time.sleep(float(sys.argv[2]))
+sys.stdin.readline()  # hold the write lock until the test says so
 con.execute("commit")
 """
 
 
-def hold_write_lock(path, seconds):
-    proc = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(path), str(seconds)],
-                            stdout=subprocess.PIPE, text=True)
+def hold_write_lock(path):
+    """A separate process holding the warehouse's write lock (as a load does) until released."""
+    proc = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(path)],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline().strip() == "locked"
     return proc
 
 
+def release(holder):
+    holder.stdin.write("release\n")
+    holder.stdin.flush()
+    holder.wait(timeout=60)
+
+
 def test_a_running_load_makes_query_wait_then_fail_clearly(warehouse, home):
-    holder = hold_write_lock(warehouse, 2.0)
+    holder = hold_write_lock(warehouse)
     try:
         env = {**os.environ, "SENTIFLOW_QUERY_WAIT_SECONDS": "0.3"}
         proc = subprocess.run([SENTIFLOW, "query", "select 1", "--home", str(home.root)],
@@ -203,18 +210,19 @@ def test_a_running_load_makes_query_wait_then_fail_clearly(warehouse, home):
         assert proc.returncode == 2
         assert "waiting up to 0.3s" in proc.stderr and "busy" in proc.stderr.splitlines()[-1]
 
-        start = time.monotonic()
-        proc = subprocess.run([SENTIFLOW, "query", "select count(*) from runs", "--home", str(home.root),
-                               "--format", "csv"], capture_output=True, text=True)
-        assert proc.returncode == 0, proc.stderr  # default wait (30 s) outlasts the 2 s load
-        assert proc.stdout.splitlines()[1] == "2" and "waiting" in proc.stderr
-        assert time.monotonic() - start < 20
+        waiting = subprocess.Popen([SENTIFLOW, "query", "select count(*) from runs", "--home", str(home.root),
+                                    "--format", "csv"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert "waiting up to 30s" in waiting.stderr.readline()  # the default wait, while locked
+        release(holder)
+        out, _ = waiting.communicate(timeout=60)
+        assert waiting.returncode == 0 and out.splitlines()[1] == "2"  # answered once the load ended
     finally:
-        holder.wait(timeout=30)
+        if holder.poll() is None:
+            release(holder)
 
 
 def test_connect_ro_raises_busy_after_the_wait(warehouse):
-    holder = hold_write_lock(warehouse, 1.5)
+    holder = hold_write_lock(warehouse)
     try:
         messages = []
         with pytest.raises(WarehouseBusy, match="busy"):
@@ -222,7 +230,7 @@ def test_connect_ro_raises_busy_after_the_wait(warehouse):
                 pass
         assert len(messages) == 1
     finally:
-        holder.wait(timeout=30)
+        release(holder)
 
 
 def test_query_answers_fast_without_prefect_or_torch(warehouse, home):
