@@ -5,8 +5,8 @@ import. Explicit user settings always win (every value here is a default, set on
 
 Without PREFECT_API_URL, a flow run starts a temporary local API backed by SQLite. We keep its
 database inside the sentiflow home, so two homes never share one and deleting a home deletes its
-run history. Two settings are changed because they measurably fix problems on that SQLite API
-(3 runs of a flow mapping 400 tasks, prefect 3.9.1, this 2-core machine):
+run history. These settings are changed because they measurably fix problems on that SQLite
+API (3 runs of a flow mapping 400 tasks, prefect 3.9.1, this 2-core machine):
 
 - Telemetry off (PREFECT_SERVER_ANALYTICS_ENABLED). Its heartbeat reads then writes the
   `configuration` table at start-up while the flow run is being created; SQLite refuses that
@@ -17,6 +17,8 @@ run history. Two settings are changed because they measurably fix problems on th
   stops, the queue is cancelled mid-write: a traceback ("Error flushing 1 events") and lost
   history (812 of 1,209 task runs recorded, 25 left "Running"). With batches of up to 100
   flushed every second: no error, all 1,209 recorded, and the flow ran ~15% faster.
+- A longer start-up wait for that API (90 s instead of 20). It took 8-10 s on an idle machine
+  and 69 s while the machine ran five other jobs; Prefect would have given up at 20 s.
 
 What is *not* set, and why: the database timeouts (PREFECT_SERVER_DATABASE_TIMEOUT only sets
 sqlite3's connect timeout, which Prefect overrides right after with `PRAGMA busy_timeout = 60000`;

@@ -8,11 +8,12 @@ broken run is visible in the warehouse and the report like any other.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sentiflow.flows.pipeline_tasks import choose_production_task
 from sentiflow.flows.production import serving_lineage
+from sentiflow.flows.run_config import IngestJob
 from sentiflow.tasks.core.home import Home
 
 
@@ -40,7 +41,8 @@ class Stages:
         return summary
 
 
-def ingest_stage(stages: Stages, jobs: Any, home: str, runner: str, dask_address: str | None) -> None:
+def ingest_stage(stages: Stages, jobs: Sequence[IngestJob], home: str, runner: str,
+                 dask_address: str | None) -> None:
     """One ingest subflow per source, recorded together as the `ingest` stage."""
     from sentiflow.flows.ingest import ingest_flow
 

@@ -63,7 +63,7 @@ def run_command(
                           "one); sources are read from HOME/sentiflow.toml or --sources-file.",
         show_default=False)] = None,
     sources_file: Annotated[Path | None, typer.Option(
-        help="The sources file (TOML with [[sources]] tables) (default: HOME/sentiflow.toml).",
+        help="The sources file, TOML with one sources table per source (default: HOME/sentiflow.toml).",
         show_default=False, dir_okay=False)] = None,
     base_model: Annotated[str | None, typer.Option(
         help="Model to fine-tune: a hub id or a local folder (default: the bundled all-MiniLM-L6-v2).",
