@@ -11,6 +11,7 @@ import shlex
 from typing import Any
 
 from sentiflow.tasks.core.home import Home
+from sentiflow.tasks.report.html import plain
 from sentiflow.tasks.warehouse.registry import ModelRecord, get_model
 
 EXAMPLE_SQL = (
@@ -121,7 +122,7 @@ def summary_markdown(summary: dict[str, Any]) -> str:
         lines += [f"**{summary['failed_stage']['stage']} failed**: {summary['failed_stage']['error']}", ""]
     lines += ["| stage | seconds | counts |", "| --- | ---: | --- |"]
     for stage, counts in summary["stages"].items():
-        shown = ", ".join(f"{k} {v}" for k, v in counts.items() if k != "seconds")
+        shown = plain({k: v for k, v in counts.items() if k != "seconds"}).replace("|", "/")
         lines.append(f"| {stage} | {counts.get('seconds') or ''} | {shown} |")
     lines += ["", f"Warehouse: `{summary['warehouse']}`", "", "Try:", ""]
     lines += [f"    {command}" for command in summary["example_queries"]]

@@ -61,12 +61,13 @@ def _fmt(value: float | int) -> str:
     return f"{value:.4f}" if abs(value) < 10 else f"{value:,.1f}"
 
 
-def plain(value: Any) -> str:
-    """A count for people: dicts as 'a: 1; b: 2', lists comma-separated, numbers grouped."""
+def plain(value: Any, nested: bool = False) -> str:
+    """A count for people: {'a': 1, 'b': {'x': 2}} as 'a: 1; b: x 2', numbers grouped."""
     if isinstance(value, dict):
-        return "; ".join(f"{k}: {plain(v)}" for k, v in value.items() if v not in (None, [], {}))
+        shown = [(k, plain(v, True)) for k, v in value.items() if v not in (None, [], {})]
+        return ", ".join(f"{k} {v}" for k, v in shown) if nested else "; ".join(f"{k}: {v}" for k, v in shown)
     if isinstance(value, list):
-        return ", ".join(plain(v) for v in value)
+        return ", ".join(plain(v, True) for v in value)
     if isinstance(value, float):
         return f"{value:,.1f}"
     return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)

@@ -109,3 +109,9 @@ def test_report_renders_in_headless_chromium(home, tmp_path):
     # a blank page compresses to a few KB; six plots and tables do not
     assert len(png) > 100_000, len(png)
     shutil.copy(shot, home.reports / "report-screenshot.png")
+
+
+def test_counts_read_plainly():
+    from sentiflow.tasks.report.html import plain
+
+    assert plain({"a": 1000, "b": {"x": 2, "y": 0.25}, "c": None, "d": ["demo", "x"]}) == "a: 1,000; b: x 2, y 0.2; d: demo, x"

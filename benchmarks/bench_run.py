@@ -1,0 +1,83 @@
+"""`make run`'s timings: the first and second `sentiflow run` from a fresh home, and a report check.
+
+Targets on the 2-core machine: first run <= 10 min, second (incremental) run <= 1 min. Prints
+the wall time of each run, its stages' seconds, the second/first ratio, the machine's load
+average (these machines are shared; a loaded machine makes every stage slower), and, where
+headless Chromium is installed, screenshots the HTML report.
+
+    .venv/bin/python benchmarks/bench_run.py [--home DIR] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SENTIFLOW = str(Path(sys.executable).with_name("sentiflow"))
+CHROMIUM = Path("/usr/bin/chromium")
+TARGETS = {1: 600.0, 2: 60.0}  # seconds
+
+
+def timed_run(home: Path, log: Path) -> tuple[float, dict]:
+    start = time.monotonic()
+    with open(log, "w") as err:
+        proc = subprocess.run([SENTIFLOW, "run", "--home", str(home), "--json"], stdout=subprocess.PIPE,
+                              stderr=err, text=True)
+    seconds = time.monotonic() - start
+    if proc.returncode != 0:
+        sys.exit(f"sentiflow run failed (exit {proc.returncode}); see {log}")
+    return seconds, json.loads(proc.stdout)
+
+
+def screenshot(report: Path, out: Path) -> str:
+    if not CHROMIUM.exists():
+        return "skipped: /usr/bin/chromium not installed (apt-get install chromium)"
+    with tempfile.TemporaryDirectory() as profile:
+        proc = subprocess.run(
+            [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={profile}", f"--screenshot={out}", "--window-size=1200,3600", report.as_uri()],
+            capture_output=True, text=True, timeout=120,
+        )
+    if proc.returncode != 0 or not out.is_file():
+        return f"FAILED: chromium exit {proc.returncode}"
+    return f"{out} ({out.stat().st_size:,} bytes)"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--home", type=Path, default=None, help="home to use (must not exist); default: a temp dir")
+    parser.add_argument("--keep", action="store_true", help="keep the home afterwards")
+    args = parser.parse_args()
+    home = args.home or Path(tempfile.mkdtemp(prefix="bench-run-")) / "home"
+    if home.exists():
+        sys.exit(f"{home} exists: the benchmark starts from a fresh home")
+    home.parent.mkdir(parents=True, exist_ok=True)
+    results = {}
+    for n in (1, 2):
+        load = os.getloadavg()[0]
+        seconds, summary = timed_run(home, home.parent / f"run{n}.log")
+        results[n] = (seconds, summary, load)
+        stages = ", ".join(f"{k} {v.get('seconds')}" for k, v in summary["stages"].items() if v.get("seconds") is not None)
+        verdict = "ok" if seconds <= TARGETS[n] else "OVER"
+        print(f"run {n}: {seconds:7.1f} s wall (target <= {TARGETS[n]:.0f} s: {verdict}); "
+              f"load average at start {load:.1f}; stages: {stages}")
+    second = results[2][1]["stages"]
+    incremental = (second["ingest"]["written"] == 0 and second["curate"]["reused"] and second["train"]["reused"]
+                   and second["score"]["documents_scored"] == 0)
+    print(f"second/first: {results[2][0] / results[1][0]:.3f}; second run incremental: {incremental}")
+    print(f"scoring throughput (run 1): {results[1][1]['throughput_docs_per_second']} docs/s")
+    print(f"report screenshot: {screenshot(Path(results[2][1]['report']), home.parent / 'report.png')}")
+    if not args.keep and args.home is None:
+        shutil.rmtree(home.parent, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
