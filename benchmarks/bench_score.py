@@ -98,7 +98,7 @@ def fine_tune_fallback(rows: list[tuple[str, str, int]], out: Path, examples: in
     torch.manual_seed(0)
     tokenizer = AutoTokenizer.from_pretrained(base)
     model = AutoModelForSequenceClassification.from_pretrained(
-        base, num_labels=2, id2label=dict(enumerate(LABELS)), label2id={k: i for i, k in enumerate(LABELS)})
+        base, use_safetensors=True, num_labels=2, id2label=dict(enumerate(LABELS)), label2id={k: i for i, k in enumerate(LABELS)})
     train = [r for r in rows if r[0].startswith("train")]
     sample = random.Random(0).sample(train, examples)
     optimizer = torch.optim.AdamW(model.parameters(), lr=5e-5)

@@ -74,9 +74,24 @@ def _detect(columns: list[str], names: tuple[str, ...], taken: set[str]) -> str 
     return next((lowered[n] for n in names if n in lowered), None)
 
 
+def _describe_columns(columns: list[str], limit: int = 12) -> str:
+    """Column names for a one-line error: control bytes escaped, long names and lists cut.
+
+    A binary file with a .csv name yields a "header" of raw bytes; printed as is, it would
+    break the terminal and the one-line contract.
+    """
+    if not columns:
+        return "none"
+    shown = [ascii(c)[1:-1] if not c.isprintable() else c for c in columns[:limit]]
+    shown = [c if len(c) <= 40 else c[:37] + "..." for c in shown]
+    more = f" (+{len(columns) - limit} more)" if len(columns) > limit else ""
+    hint = "" if all(c.isprintable() for c in columns) else " (not text: is this a binary file?)"
+    return ", ".join(shown) + more + hint
+
+
 def resolve_columns(columns: list[str], spec: ColumnSpec, where: str) -> ColumnMapping:
     """Map roles to columns of one input; UserError naming `where` and the columns found."""
-    found = ", ".join(columns) if columns else "none"
+    found = _describe_columns(columns)
     mapping: dict[str, str | None] = {}
     for role in ("text", "label", "confidence", "date"):
         wanted = getattr(spec, role)
