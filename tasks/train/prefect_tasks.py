@@ -53,7 +53,7 @@ def plan_training_task(home: str, dataset: str, base_model: str | None, config: 
     logger = get_run_logger()
     logger.info(f"model {plan.model_id}: " + ("finished earlier, reusing it" if plan.reuse else "training"))
     if plan.notice() and not plan.reuse:
-        logger.warning(plan.notice())
+        (logger.info if plan.resume else logger.warning)(plan.notice())
     return plan
 
 
