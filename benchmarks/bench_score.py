@@ -72,17 +72,26 @@ def _meta(folder: Path) -> dict:
 
 
 def find_bench_models() -> tuple[Path | None, Path | None]:
-    """The newest SST-2 torch model under bench-out/ (outside our own work folder), and its
-    int8 ONNX child, by their sentiflow.json files."""
-    metas = [p.parent for p in BENCH_OUT.rglob("sentiflow.json") if WORK not in p.parents]
-    torch_models = [m for m in metas if _meta(m).get("format") == "torch"
-                    and "sst" in (str(m) + json.dumps(_meta(m))).lower()]  # e.g. bench-out/sst2-home
-    if not torch_models:
-        return None, None
-    fp32 = max(torch_models, key=lambda m: (m / "sentiflow.json").stat().st_mtime)
-    children = [m for m in metas if _meta(m).get("format") == "onnx"
-                and _meta(m).get("parent_id") == _meta(fp32)["model_id"]]
-    return fp32, (max(children, key=lambda m: (m / "sentiflow.json").stat().st_mtime) if children else None)
+    """The SST-2 fine-tuned torch model under bench-out/ (outside our own work folder) and its
+    int8 ONNX child (kind 'quantized': the same network, int8), by their sentiflow.json files.
+    The newest fine-tune that has such a child wins; else the newest fine-tune."""
+    # registered models only (HOME/models/ID/): a compression still being built is elsewhere
+    metas = [p.parent for p in BENCH_OUT.rglob("models/*/sentiflow.json") if WORK not in p.parents]
+    newest_first = sorted(metas, key=lambda m: (m / "sentiflow.json").stat().st_mtime, reverse=True)
+    finetuned = [m for m in newest_first if _meta(m).get("format") == "torch"
+                 and _meta(m).get("kind") == "finetuned"
+                 and "sst" in (str(m) + json.dumps(_meta(m))).lower()]  # e.g. bench-out/sst2-home
+
+    def int8_child(parent: Path) -> Path | None:
+        children = [m for m in newest_first if _meta(m).get("parent_id") == _meta(parent)["model_id"]
+                    and _meta(m).get("format") == "onnx"]
+        quantized = [m for m in children if _meta(m).get("kind") == "quantized"]
+        return (quantized or children or [None])[0]
+
+    for fp32 in finetuned:
+        if (int8 := int8_child(fp32)) is not None:
+            return fp32, int8
+    return (finetuned[0], None) if finetuned else (None, None)
 
 
 def fine_tune_fallback(rows: list[tuple[str, str, int]], out: Path, examples: int = 3000) -> Path:
