@@ -91,7 +91,7 @@ def report(result: chaos_lib.KillResult) -> str:
     return f"{result.what:14} {where:26} left: {left or 'nothing'};{waits} -> {status}"
 
 
-def chaos_train(world: chaos_lib.World, kills: int, rng: random.Random) -> list[chaos_lib.KillResult]:
+def train_chaos(world: chaos_lib.World, kills: int, rng: random.Random) -> list[chaos_lib.KillResult]:
     from tests.tinybert import make_tiny_bert
 
     base = make_tiny_bert(world.root / "train-base", layers=1)
@@ -161,7 +161,7 @@ def main() -> None:
             print(report(results[-1]), flush=True)
             i += 1
         if args.train_kills:
-            results += chaos_train(world, args.train_kills, rng)
+            results += train_chaos(world, args.train_kills, rng)
     finally:
         os.killpg(server.pid, 9)
         server.wait()
