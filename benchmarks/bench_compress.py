@@ -1,10 +1,12 @@
 """SST-2: what compression saves and costs, against the fp32 parent, measured in the same run.
 
-    .venv/bin/python benchmarks/bench_compress.py [--home bench-out/sst2-home] [--max-minutes 40]
+    .venv/bin/python benchmarks/bench_compress.py [--max-minutes 40] [--profile full]
 
-1. The parent: the SST-2 model `bench_train_sst2.py` trained in the same home (its
-   bench_train_sst2.json names it), or `--parent MODEL_ID`; when there is none, that script is
-   run first (`--skip-throughput`) to curate SST-2 and train one.
+1. The parent: the SST-2 model `bench_train_sst2.py` trained in its home (bench-out/sst2-home;
+   its bench_train_sst2.json names the model), or `--parent MODEL_ID`; when there is none, that
+   script is run first (`--skip-throughput`) to curate SST-2 and train one. The parent and its
+   dataset are copied into this benchmark's own home (bench-out/compress-home), so a rerun of
+   the training benchmark never shares a warehouse or Prefect database with this one.
 2. `compress_flow(method="auto", profile="full")`: the parent quantized, a distilled student and
    a pruned model, each also quantized; auto returns the fastest within --max-accuracy-drop
    points on the curated validation split (carved out of SST-2 train).
@@ -40,7 +42,9 @@ TARGETS = {"size_ratio": 4.0, "throughput_ratio": 3.0, "accuracy_drop_points": 1
 
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--home", type=Path, default=REPO / "bench-out" / "sst2-home", help="bench_train_sst2.py's home")
+    p.add_argument("--parent-home", type=Path, default=REPO / "bench-out" / "sst2-home",
+                   help="bench_train_sst2.py's home, where the parent is")
+    p.add_argument("--home", type=Path, default=REPO / "bench-out" / "compress-home", help="this benchmark's home")
     p.add_argument("--parent", default=None, help="model id of the parent (default: the one bench_train_sst2 trained)")
     p.add_argument("--train-minutes", type=float, default=30.0, help="budget when the parent must be trained first")
     p.add_argument("--profile", default="full", choices=("quick", "full"))
@@ -55,7 +59,7 @@ def parse_args() -> argparse.Namespace:
 
 
 def find_parent(home: Path, args: argparse.Namespace) -> str:
-    """The SST-2 parent's model id, training it with bench_train_sst2.py when there is none."""
+    """The SST-2 parent's model id in `home`, training it with bench_train_sst2.py when there is none."""
     if args.parent:
         return args.parent
     results = home / "bench_train_sst2.json"
@@ -64,6 +68,23 @@ def find_parent(home: Path, args: argparse.Namespace) -> str:
         subprocess.run([sys.executable, str(REPO / "benchmarks" / "bench_train_sst2.py"), "--skip-throughput",
                         "--out", str(home), "--minutes", str(args.train_minutes)], check=True)
     return json.loads(results.read_text())["training"]["model_id"]
+
+
+def stage_parent(parent_home: Path, home: Path, parent: str) -> None:
+    """Copy the parent model and its dataset version into `home` and register it there."""
+    import shutil
+
+    from sentiflow.tasks.core.home import Home
+    from sentiflow.tasks.warehouse.registry import read_meta, register
+
+    source, target = Home.at(parent_home), Home.at(home)
+    if target.model(parent).is_dir():
+        return
+    record = read_meta(source.model(parent))
+    shutil.copytree(source.dataset(record.dataset_version), target.dataset(record.dataset_version))
+    shutil.copytree(source.model(parent), target.model(parent))
+    record.stage = "candidate"
+    register(target, record)
 
 
 def compress(home: Path, parent: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -159,7 +180,8 @@ def main() -> None:
     from sentiflow.flows.prefect_env import configure_prefect
 
     configure_prefect(home)
-    parent = find_parent(home, args)
+    parent = find_parent(args.parent_home.resolve(), args)
+    stage_parent(args.parent_home.resolve(), home, parent)
     summary = last_summary(home, parent) if args.skip_compress else compress(home, parent, args)
     dev = pd.read_csv(SST2 / "dev.tsv", sep="\t", quoting=3, dtype=str)
     texts = dev["sentence"].tolist()

@@ -198,19 +198,18 @@ def publish_candidate(job: CompressionJob, built: BuiltCandidate, model: Evaluat
         previous = read_meta(final)
         record.created_at, record.stage = previous.created_at, previous.stage
     record.metrics = registry_metrics(model, parent)
+    folder = built.folder if built.folder.exists() else final  # a retried publish finds it moved
     write_json({
         "model_id": built.model_id, "kind": record.kind, "parent_id": record.parent_id,
         "parameters": built.parameters, "details": built.details, "environment": env,
         "model": model.to_json(), "parent": parent.to_json(), "ratios": compare(model, parent),
-    }, built.folder / METRICS_FILE)
-    write_text(render_card(record, model, parent, built.details, env), built.folder / "README.md")
-    config_file = built.folder / "config.json"
-    config = json.loads(config_file.read_text(encoding="utf-8"))
-    write_json({**config, TEMPERATURE_KEY: model.temperature}, config_file)
-    if not built.reused:
-        shutil.rmtree(final, ignore_errors=True)
+    }, folder / METRICS_FILE)
+    write_text(render_card(record, model, parent, built.details, env), folder / "README.md")
+    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    write_json({**config, TEMPERATURE_KEY: model.temperature}, folder / "config.json")
+    if folder != final:
+        shutil.rmtree(final, ignore_errors=True)  # an older copy of this id, unfinished or superseded
         final.parent.mkdir(parents=True, exist_ok=True)
-        built.folder.rename(final)
-        built.folder = final
+        folder.rename(final)
     record.size_bytes = None  # measured by register, with the card and metrics in place
     return register(home, record)

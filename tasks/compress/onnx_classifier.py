@@ -20,6 +20,10 @@ from sentiflow.tasks.train.torch_classifier import length_sorted_batches
 from sentiflow.tasks.warehouse.registry import ModelRecord
 
 ONNX_DIR = "onnx"
+# int8 runs fastest in small batches: MiniLM int8 on 2 cores, SST-2 dev, did 374 texts/s in
+# batches of 16 and 334 in batches of 64 (torch fp32 is the other way round: 164 and 201);
+# the activations of a small batch stay in cache between the quantize and matmul steps
+MAX_BATCH = 16
 
 
 def default_threads() -> int:
@@ -71,7 +75,7 @@ class OnnxClassifier:
         if not texts:
             return out
         ids = self.tokenizer(texts, truncation=True, max_length=self.max_length)["input_ids"]
-        for batch in length_sorted_batches([len(x) for x in ids], batch_size):
+        for batch in length_sorted_batches([len(x) for x in ids], min(batch_size, MAX_BATCH)):
             enc = self.tokenizer.pad({"input_ids": [ids[i] for i in batch]}, return_tensors="np")
             feed = {
                 "input_ids": enc["input_ids"].astype(np.int64),

@@ -43,7 +43,9 @@ PROFILES: dict[str, CompressProfile] = {
         # students start from the parent's own layers; a higher peak LR than a fine-tune's helps them
         # re-learn the missing layers' work
         distill=StudentTrainingConfig(TrainConfig(epochs=3.0, lr=1e-4)),
-        prune_recovery=StudentTrainingConfig(TrainConfig(epochs=1.0, lr=5e-5)),
+        # a pruned model has as much to re-learn as a student: the same recipe (with 1 epoch at
+        # 5e-5, SST-2's 4-layer half-FFN model stayed 1.1 points below its parent on validation)
+        prune_recovery=StudentTrainingConfig(TrainConfig(epochs=3.0, lr=1e-4)),
     ),
 }
 

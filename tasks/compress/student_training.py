@@ -184,6 +184,9 @@ def train_student(
         if len(running) == window:
             result.losses.append(float(np.mean(running)))
             running = []
+            if log and len(result.losses) % 4 == 0:  # about every fifth of the run
+                log(f"step {result.steps}/{result.planned_steps} loss {result.last_loss:.4f} "
+                    f"({time.monotonic() - started:.0f}s)")
         if recipe.max_minutes is not None:
             elapsed = time.monotonic() - started
             if result.steps == TIMING_STEPS and result.replanned_from is None:
