@@ -51,8 +51,6 @@ def test_pruning_removes_exactly_what_it_reports(parent_dir, tmp_path):
 
 
 def test_pruning_recovers_with_distillation_from_the_parent(parent_dir):
-    from sentiflow.tasks.core.classifier import load_classifier
-
     parent, tokenizer = load_torch_model(parent_dir)
     split = encode_split(tokenizer, toy_rows(), ["negative", "positive"], 32)
     teacher, _ = load_torch_model(parent_dir)
