@@ -49,13 +49,13 @@ def compress_command(
     max_accuracy_drop: Annotated[float, typer.Option(
         help="Largest validation accuracy drop allowed, in percentage points.")] = 1.0,
     target_layers: Annotated[int | None, typer.Option(
-        help="Encoder layers of the student (distill) or kept by pruning [default: half / two thirds].")] = None,
+        help="Encoder layers of the student (distill) or kept by pruning (default: half / two thirds of the parent's).")] = None,
     profile: Annotated[str, typer.Option(
         help="quick (auto quantizes only; about a minute for MiniLM) or full (whole splits, every method).")] = "quick",
     max_minutes: Annotated[float | None, typer.Option(
         help="Training time budget shared by the candidates that train (distill, prune).")] = None,
     dataset: Annotated[str | None, typer.Option(
-        help="Dataset version to train and evaluate on [default: the parent's].")] = None,
+        help="Dataset version to train and evaluate on (default: the parent's).")] = None,
     promote: Annotated[bool, typer.Option(
         help="Promote the chosen model when its parent is the production model.")] = True,
     seed: Annotated[int, typer.Option(help="Seed for sampling, student training and shuffling.")] = 42,
