@@ -61,3 +61,9 @@ def origins(name: str, sep: str, positions: np.ndarray) -> pa.Array:
     """'name:12'-style origins for an array of line (or row) numbers, built without a loop."""
     numbers = pc.cast(pa.array(positions, pa.int64()), pa.string())
     return pc.binary_join_element_wise(f"{name}{sep}", numbers, "")
+
+
+def too_long_line(name: str, line: int, size: int, head: bytes) -> RawBatch:
+    """A batch of one quarantined row: a line too long to read (only its head was kept)."""
+    detail = f"a line of {size:,} bytes, too long to read as a row; split the file into lines"
+    return RawBatch(pa.table({}), pa.array([], pa.string()), [BadRow.of_bytes(f"{name}:{line}", TEXT_TOO_LONG, detail, head)])

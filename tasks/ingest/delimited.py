@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from sentiflow.tasks.core.errors import UserError
-from sentiflow.tasks.ingest.batch import MALFORMED_ROW, BadRow, RawBatch, origins
+from sentiflow.tasks.ingest.batch import MALFORMED_ROW, BadRow, RawBatch, origins, too_long_line
 from sentiflow.tasks.ingest.stream import BOM, ByteStream, Chunk, chunks, split_lines
 
 QUOTE = b'"'
@@ -89,6 +89,12 @@ def read_delimited(
     """Batches of rows from `stream` (positioned at a record start, on line `first_line`)."""
     carry: Chunk | None = None
     for chunk in chunks(stream, first_line, quote=QUOTE):
+        if chunk.too_long:
+            if carry is not None:  # the open record ends where the over-long line starts
+                yield parse_careful(Chunk(carry.data, carry.first_line, final=True), name, layout.names, delimiter)[0]
+                carry = None
+            yield too_long_line(name, chunk.first_line, chunk.too_long, chunk.data)
+            continue
         batch = None
         if carry is not None:  # a record left open by the careful parser continues here
             chunk = Chunk(carry.data + chunk.data, carry.first_line, chunk.final)

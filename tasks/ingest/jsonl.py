@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.json as pajson
 
-from sentiflow.tasks.ingest.batch import INVALID_JSON, BadRow, RawBatch, origins
+from sentiflow.tasks.ingest.batch import INVALID_JSON, BadRow, RawBatch, origins, too_long_line
 from sentiflow.tasks.ingest.stream import ByteStream, Chunk, chunks, split_lines
 
 JSON_BLOCK_BYTES = 4 << 20  # pyarrow.json block; longer lines fall back to the line parser
@@ -26,7 +26,10 @@ EMPTY_OBJECT = "_empty_object"  # the one (all-null) column of a batch of '{}' l
 
 def read_jsonl(stream: ByteStream, name: str, first_line: int) -> Iterator[RawBatch]:
     for chunk in chunks(stream, first_line):
-        yield parse_fast(chunk, name) or parse_careful(chunk, name)
+        if chunk.too_long:
+            yield too_long_line(name, chunk.first_line, chunk.too_long, chunk.data)
+        else:
+            yield parse_fast(chunk, name) or parse_careful(chunk, name)
 
 
 def parse_fast(chunk: Chunk, name: str) -> RawBatch | None:

@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sentiflow.tasks.core.errors import UserError
-from sentiflow.tasks.ingest.batch import RawBatch, origins
+from sentiflow.tasks.ingest.batch import RawBatch, origins, too_long_line
 from sentiflow.tasks.ingest.stream import ByteStream, chunks
 
 PARQUET_BATCH_ROWS = 65_536
@@ -31,6 +31,9 @@ FOLDER_BATCH_BYTES = 32 << 20  # ... or fewer when they are large
 
 def read_txt(stream: ByteStream, name: str, first_line: int) -> Iterator[RawBatch]:
     for chunk in chunks(stream, first_line):
+        if chunk.too_long:
+            yield too_long_line(name, chunk.first_line, chunk.too_long, chunk.data)
+            continue
         lines = chunk.data.split(b"\n")
         if chunk.data.endswith(b"\n"):
             lines.pop()

@@ -20,6 +20,7 @@ from sentiflow.tasks.core.errors import UserError
 
 BLOCK_BYTES = 16 << 20  # per read: large enough that per-chunk overhead vanishes, small for RSS
 NEWLINE = 0x0A
+LONG_LINE_HEAD = 10_000  # bytes of an over-long line kept for quarantine (like BadRow.raw)
 
 
 class ByteStream:
@@ -86,6 +87,7 @@ class Chunk:
     first_line: int
     final: bool = False  # the last chunk of the stream (may lack a trailing newline)
     newlines: int = -1  # '\n' bytes in data (-1: not counted)
+    too_long: int = 0  # > 0: one line of this many bytes, too long to read; `data` is its head
 
     def count_newlines(self) -> int:
         return self.newlines if self.newlines >= 0 else self.data.count(b"\n")
@@ -125,7 +127,9 @@ def chunks(
     """Cut the rest of `stream` into chunks of whole records (lines, or quoted records).
 
     When no record boundary shows up within `max_pending` bytes (an unclosed quote), the
-    chunk is cut at the last newline anyway; the reader's careful parser sorts that out.
+    chunk is cut at the last newline anyway; the reader's careful parser sorts that out. A
+    single line longer than that is not held in memory: it is read past, and comes out as one
+    `too_long` chunk holding the line's first LONG_LINE_HEAD bytes, which readers quarantine.
     """
     block_bytes = block_bytes or BLOCK_BYTES  # read at call time: tests shrink it to hit boundaries
     max_pending = 4 * block_bytes
@@ -141,7 +145,15 @@ def chunks(
         data = pending + block if pending else block
         cut = last_record_end(data, quote) if quote else last_line_end(data)
         if cut == 0 and len(data) > max_pending:
-            cut = last_line_end(data) or len(data)
+            cut = last_line_end(data)
+            if cut == 0:  # one line longer than max_pending: skip to its end
+                size, pending, ended = _skip_line(stream, len(data), block_bytes)
+                stream.newlines += ended
+                yield Chunk(data[:LONG_LINE_HEAD], line, final=not ended, newlines=int(ended), too_long=size)
+                if not ended:
+                    return
+                line += 1
+                continue
         if cut == 0:
             pending = data
             continue
@@ -150,6 +162,22 @@ def chunks(
         stream.newlines += newlines
         yield Chunk(chunk, line, newlines=newlines)
         line += newlines
+
+
+def _skip_line(stream: ByteStream, size: int, block_bytes: int) -> tuple[int, bytes, bool]:
+    """Read past the rest of a line `size` bytes long so far.
+
+    Returns its full length, the bytes read after it, and whether it ended with a newline
+    (False: it ran to the end of the stream).
+    """
+    while True:
+        block = stream.read(block_bytes)
+        end = block.find(b"\n")
+        if end >= 0:
+            return size + end + 1, block[end + 1:], True
+        if not block:
+            return size, b"", False
+        size += len(block)
 
 
 def split_lines(data: bytes) -> list[bytes]:

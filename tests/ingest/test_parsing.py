@@ -117,3 +117,27 @@ def test_origins_are_built_from_numbers():
     from sentiflow.tasks.ingest.batch import origins
 
     assert origins("a b.csv", ":", np.array([2, 10])).to_pylist() == ["a b.csv:2", "a b.csv:10"]
+
+
+@pytest.mark.parametrize("name, header, line", [
+    ("t.txt", "", "{}"),
+    ("j.jsonl", "", '{{"text": "{}", "label": "1"}}'),
+    ("c.csv", "text,label\n", "{},1"),
+])
+@pytest.mark.parametrize("last", [False, True])
+def test_a_line_longer_than_the_read_limit_is_one_quarantined_row(home, tmp_path, monkeypatch, name, header, line, last):
+    block = 64
+    monkeypatch.setattr(stream, "BLOCK_BYTES", block)
+    long_line = line.format("x" * (20 * block))  # past the 4-block limit, with no newline to cut at
+    rows = [line.format(f"row {i}") for i in range(3)]
+    content = header + "\n".join(rows[:2] + [long_line]) + ("" if last else "\n" + rows[2] + "\n")
+    path = write(tmp_path / name, content)
+    result = only(ingest(home, path))
+    written = 2 if last else 3
+    assert (result["read"], result["written"], result["quarantined"]) == (written + 1, written, 1)
+    first = 2 if header else 1
+    [bad] = quarantined(home, path.stem)
+    assert bad["reason"] == "text_too_long" and bad["origin"] == f"{name}:{first + 2}"
+    assert f"{len(long_line) + (0 if last else 1):,} bytes" in bad["detail"]
+    assert len(bad["raw"]) <= stream.LONG_LINE_HEAD
+    assert [d["origin"] for d in documents(home, path.stem)] == [f"{name}:{first + i}" for i in (0, 1, 3)][:written]
