@@ -1,7 +1,7 @@
 """Write documents and quarantined rows as bounded, atomically written zstd Parquet shards.
 
 Rows accumulate until a shard is full (Settings.shard_rows rows or MAX_SHARD_BYTES of Arrow
-memory, whichever comes first), then the shard is written by one background thread while
+memory, whichever comes first; quarantined rows likewise by QUARANTINE_SHARD_ROWS/BYTES), then the shard is written by one background thread while
 the next one fills: Parquet encoding and zstd release the GIL, so writing overlaps with the
 Python work of the next batch. At most one shard is in flight, which bounds memory to about
 two shards. Shard names carry the unit key and a generation, so the manifest can tell this
@@ -18,12 +18,13 @@ import pyarrow as pa
 
 from sentiflow.tasks.core.atomic import write_parquet
 from sentiflow.tasks.core.home import Home
-from sentiflow.tasks.core.lake import write_documents_shard
+from sentiflow.tasks.core.lake import write_shard_file
 from sentiflow.tasks.core.schema import QUARANTINE_SCHEMA
 from sentiflow.tasks.ingest.batch import BadRow
 
 MAX_SHARD_BYTES = 256 << 20  # Arrow bytes per document shard (long texts fill shards early)
 QUARANTINE_SHARD_ROWS = 50_000
+QUARANTINE_SHARD_BYTES = 64 << 20  # raw + detail characters: bad rows keep up to 10,000 each
 
 
 class ShardWriter:
@@ -36,6 +37,7 @@ class ShardWriter:
         self._docs: list[pa.Table] = []
         self._doc_rows = self._doc_bytes = 0
         self._bad: list[BadRow] = []
+        self._bad_chars = 0
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="shard-writer")
         self._in_flight: Future[Path] | None = None
 
@@ -55,8 +57,9 @@ class ShardWriter:
 
     def add_quarantined(self, rows: list[BadRow], at: datetime) -> None:
         self._bad.extend(rows)
+        self._bad_chars += sum(len(r.raw) + len(r.detail) for r in rows)
         self._quarantined_at = at
-        if len(self._bad) >= QUARANTINE_SHARD_ROWS:
+        if len(self._bad) >= QUARANTINE_SHARD_ROWS or self._bad_chars >= QUARANTINE_SHARD_BYTES:
             self._flush_quarantine()
 
     def close(self) -> None:
@@ -92,12 +95,12 @@ class ShardWriter:
     def _submit(self, table: pa.Table) -> None:
         name = self._next_name(self.shards)
         self._wait()
-        self._in_flight = self._pool.submit(write_documents_shard, self.home, table, name)
+        self._in_flight = self._pool.submit(write_shard_file, self.home, table, name)
 
     def _flush_quarantine(self) -> None:
         if not self._bad:
             return
-        rows, self._bad = self._bad, []
+        rows, self._bad, self._bad_chars = self._bad, [], 0
         table = pa.table(
             {
                 "source": pa.repeat(pa.scalar(self.source), len(rows)),

@@ -96,6 +96,20 @@ def test_text_checks_quarantine_with_reasons(home, tmp_path):
     assert set(result["quarantined_by_reason"]) <= set(REASONS)
 
 
+def test_quarantine_is_written_in_shards_bounded_by_size(home, tmp_path, monkeypatch):
+    from sentiflow.tasks.ingest import writer
+
+    monkeypatch.setattr(writer, "QUARANTINE_SHARD_BYTES", 40_000)  # about 8 of the 5,000-char rows below
+    monkeypatch.setattr(stream, "BLOCK_BYTES", 12_000)  # a few rows a batch
+    lines = [f'{{"text": "{i} {"y" * 5_000}", broken' for i in range(30)]
+    path = write(tmp_path / "allbad.jsonl", "\n".join(lines) + "\n")
+    result = only(ingest(home, path))
+    assert (result["read"], result["written"], result["quarantined"]) == (30, 0, 30)
+    shards = list(home.source_quarantine("allbad").glob("*.parquet"))
+    assert len(shards) >= 3  # flushed as it went, not held until the end
+    assert sorted(q["origin"] for q in quarantined(home, "allbad")) == sorted(f"allbad.jsonl:{i + 1}" for i in range(30))
+
+
 def test_invalid_utf8_is_repaired_and_counted(home, tmp_path):
     path = write(tmp_path / "latin.csv", b"text,label\ncaf\xe9 au lait,1\nplain,0\n")
     result = only(ingest(home, path))
