@@ -1,11 +1,13 @@
 """Atomic writes: a temporary file in the target folder, fsync, then a rename.
 
 Readers never see a partial file: a shard either exists whole or not at all. Temporary files
-start with '.tmp-' so readers (and pyarrow datasets) ignore them.
+start with '.tmp-' so readers (and pyarrow datasets) ignore them. A write the disk refuses
+(full, quota, file-size limit) becomes a one-line StorageError naming the file.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import uuid
@@ -17,7 +19,23 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sentiflow.tasks.core.errors import StorageError
+
 TMP_PREFIX = ".tmp-"
+# Write failures that retrying cannot fix. pyarrow raises OSError without errno, so its
+# message is matched too.
+DISK_REFUSALS = {errno.ENOSPC: "no space left on device", errno.EDQUOT: "disk quota exceeded",
+                 errno.EFBIG: "file too large", errno.EROFS: "read-only file system"}
+
+
+def disk_refusal(exc: BaseException) -> str | None:
+    """What the disk refused ('no space left on device'...) when `exc` is such a failure."""
+    if not isinstance(exc, OSError):
+        return None
+    if exc.errno in DISK_REFUSALS:
+        return DISK_REFUSALS[exc.errno]
+    text = str(exc).lower()
+    return next((reason for reason in DISK_REFUSALS.values() if reason in text), None)
 
 
 @contextmanager
@@ -32,6 +50,12 @@ def atomic_path(path: Path) -> Iterator[Path]:
             with open(tmp, "rb") as fh:
                 os.fsync(fh.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        reason = disk_refusal(exc)
+        if reason is None:
+            raise
+        raise StorageError(f"cannot write {path}: {reason}; free space (or raise the limit) under "
+                           f"{path.parent} and run the command again: nothing partial was kept") from exc
     finally:
         if tmp.exists():
             if tmp.is_dir():

@@ -19,3 +19,11 @@ class PartialFailure(Exception):
     """Some inputs of a multi-input command failed while the rest succeeded (exit code 1)."""
 
     exit_code = 1
+
+
+class StorageError(UserError):
+    """The disk refused a write (full, over a quota or file-size limit, read-only).
+
+    Retrying cannot help, so it is not retried: the write was abandoned whole (see
+    tasks/core/atomic.py) and the message names the file and what to do.
+    """

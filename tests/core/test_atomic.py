@@ -1,8 +1,11 @@
+import errno
+
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from sentiflow.tasks.core import atomic
+from sentiflow.tasks.core.errors import StorageError
 
 
 def test_parquet_round_trip(tmp_path):
@@ -16,15 +19,22 @@ def test_a_failing_writer_leaves_the_previous_file_intact(tmp_path):
     target = tmp_path / "report.json"
     atomic.write_json({"v": 1}, target)
 
-    class DiskFull(OSError):
-        pass
-
-    with pytest.raises(DiskFull):
+    with pytest.raises(StorageError, match=r"cannot write .*report.json: no space left on device"):
         with atomic.atomic_path(target) as tmp:
             tmp.write_text('{"v": 2, "trunc')
-            raise DiskFull("no space left on device")
+            raise OSError(errno.ENOSPC, "No space left on device")
     assert target.read_text() == '{\n  "v": 1\n}\n'
     assert list(tmp_path.iterdir()) == [target]
+
+
+def test_only_what_the_disk_refuses_becomes_a_storage_error(tmp_path):
+    # pyarrow's errors carry no errno: the message tells
+    with pytest.raises(StorageError, match="file too large"):
+        with atomic.atomic_path(tmp_path / "a.parquet"):
+            raise OSError("Error writing bytes to file. Detail: [errno 27] File too large")
+    with pytest.raises(PermissionError):  # anything else is raised as it is
+        with atomic.atomic_path(tmp_path / "b.parquet"):
+            raise PermissionError(errno.EACCES, "Permission denied")
 
 
 def test_stale_temporaries_are_cleaned(tmp_path):

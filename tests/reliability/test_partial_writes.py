@@ -10,7 +10,6 @@ the process gets the error instead of being killed.) The limit is raised again a
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import resource
 import shutil
@@ -18,6 +17,7 @@ import subprocess
 
 import pytest
 
+from sentiflow.tasks.core.errors import StorageError
 from tests.reliability.helpers import (
     SENTIFLOW, TINY_MODEL_ID, has_traceback, ingest_in_process, pending_predictions_for_lake,
 )
@@ -80,9 +80,10 @@ def test_ingest_that_fails_mid_file_leaves_the_lake_as_it_was(ingested, tmp_path
     second = tmp_path / "second.csv"
     write_growing_csv(second, short_rows=5_000, long_rows=1_500)
     [unit] = plan_inputs([str(second)]).units
-    with pytest.raises(OSError) as caught, file_size_limit(LIMIT):
+    with pytest.raises(StorageError) as caught, file_size_limit(LIMIT):
         ingest_unit(unit, home, _options())
-    assert caught.value.errno == errno.EFBIG or "too large" in str(caught.value).lower(), caught.value
+    assert "file too large" in str(caught.value) and "second.csv" in str(caught.value), caught.value
+    assert isinstance(caught.value.__cause__, OSError)
     after = lake_files(home.lake)
     assert {k: v for k, v in after.items() if k in before} == before, "the earlier lake changed"
     new = sorted(set(after) - set(before))
@@ -106,12 +107,11 @@ def test_ingest_of_a_grown_file_that_fails_keeps_the_first_part(ingested, tmp_pa
         for i in range(1_500):
             fh.write(f"appended {i} {os.urandom(1000).hex()},positive\n")
     [unit] = plan_inputs([str(first)]).units
-    with pytest.raises(OSError), file_size_limit(LIMIT):
+    with pytest.raises(StorageError), file_size_limit(LIMIT):
         ingest_unit(unit, home, _options())
     assert lake_files(home.lake) == before, "a failed growth changed or added lake files"
 
 
-@pytest.mark.slow  # Prefect retries the failed write 3 times (2 + 5 + 15 s) before it reports
 def test_ingest_cli_reports_a_failed_write_in_one_line(ingested, tmp_path, env):
     home, before = ingested
     second = tmp_path / "second.csv"
