@@ -51,3 +51,16 @@ def test_a_shard_holds_one_source(home):
     mixed = pa.concat_tables([docs("a", ["x"]), docs("b", ["y"])])
     with pytest.raises(ValueError):
         lake.write_documents_shard(home, mixed, "part-0.parquet")
+
+
+def test_shards_are_visible_only_once_a_manifest_lists_them(home):
+    # what a killed ingest leaves: a finished shard file that no manifest lists yet
+    lake.write_shard_file(home, docs("a", ["half of a file"]), "part-unit-g001-00000.parquet")
+    assert lake.list_sources(home) == []
+    with pytest.raises(UserError, match="is empty"):
+        lake.read_documents(home)
+    lake.write_documents_shard(home, docs("a", ["committed"]), "part-other.parquet")
+    assert lake.read_documents(home).column("text").to_pylist() == ["committed"]
+    # the ingest that finishes the file commits its shards with its manifest
+    (home.manifests / "source=a" / "unit.json").write_text('{"shards": ["part-unit-g001-00000.parquet"]}')
+    assert sorted(lake.read_documents(home).column("text").to_pylist()) == ["committed", "half of a file"]

@@ -56,6 +56,9 @@ def test_bad_shards_fail_alone_and_the_rest_loads(prefect_harness, lake):
     (lake.source_documents("b") / "part-1.parquet").write_bytes(b"PAR1 not parquet at all PAR1")
     no_text = lake.source_documents("b") / "part-2.parquet"  # readable ids, no text column
     pq.write_table(pa.table({"doc_id": ["x1"]}), no_text)
+    # committed as an ingest commits shards, so readers take them for part of the lake
+    manifest = lake.manifests / "source=b" / "damaged.json"
+    manifest.write_text(json.dumps({"shards": ["part-1.parquet", "part-2.parquet"]}))
     summary = score_flow(home=str(lake.root), model="m1")
     assert summary["status"] == "partial" and summary["documents_scored"] == 5
     failed = {f["lake_shard"].rsplit("/", 1)[-1]: f["error"] for f in summary["failures"]}
