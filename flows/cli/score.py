@@ -91,6 +91,7 @@ def score_command(
     where it stopped. Exit code 0: all scored; 1: some shards failed (the rest are loaded).
     """
     from sentiflow.flows.runners import check_runner
+    from sentiflow.tasks.core.classifier import check_model_files
     from sentiflow.tasks.core.errors import UserError
     from sentiflow.tasks.core.home import Home
     from sentiflow.tasks.core.lake import document_shards
@@ -106,6 +107,7 @@ def score_command(
         raise UserError("with FILE... give at most one --source: the name to ingest the files as")
     record = get_model(root, model)  # unknown model, no production model: one line, before Prefect
     sentiment_labels(record.labels, record.model_id)
+    check_model_files(root.root / record.path)  # weights missing, or pickled only
     if not files:
         document_shards(root, None if all_sources else source)  # empty lake, unknown source
 

@@ -13,6 +13,10 @@ from typing import Protocol
 
 import numpy as np
 
+from sentiflow.tasks.core.errors import UserError
+
+SAFETENSORS_FILES = ("model.safetensors", "model.safetensors.index.json")
+
 
 class Classifier(Protocol):
     labels: list[str]  # class id order
@@ -35,10 +39,33 @@ def predict_proba(clf: Classifier, texts: Sequence[str], batch_size: int = 64) -
     return softmax(clf.logits(texts, batch_size=batch_size), clf.temperature)
 
 
+def require_safetensors(folder: Path, what: str) -> None:
+    """UserError unless `folder` holds safetensors weights: pickled weights are never loaded."""
+    if any((folder / name).is_file() for name in SAFETENSORS_FILES):
+        return
+    pickled = sorted(p.name for p in folder.glob("*.bin"))
+    hint = f" (found {', '.join(pickled)}: convert it to safetensors first)" if pickled else ""
+    raise UserError(f"{what} {folder} holds no safetensors weights (model.safetensors){hint}")
+
+
+def check_model_files(model_dir: Path) -> None:
+    """UserError when a registered model's folder lacks the files its format loads from."""
+    from sentiflow.tasks.warehouse.registry import read_meta
+
+    meta = read_meta(Path(model_dir))
+    if meta.format == "onnx":
+        from sentiflow.tasks.compress.onnx_classifier import find_onnx_file
+
+        find_onnx_file(Path(model_dir))
+    else:
+        require_safetensors(Path(model_dir), f"model {meta.model_id}: folder")
+
+
 def load_classifier(model_dir: Path, device: str = "auto", threads: int | None = None) -> Classifier:
     """Load any registered model folder through the same interface."""
     from sentiflow.tasks.warehouse.registry import read_meta
 
+    check_model_files(Path(model_dir))
     meta = read_meta(Path(model_dir))
     if meta.format == "onnx":
         from sentiflow.tasks.compress.onnx_classifier import OnnxClassifier

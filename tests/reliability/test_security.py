@@ -68,6 +68,7 @@ WRITES = [
     ("DELETE in a CTE", "with gone as (delete from predictions returning *) select * from gone"),
     ("CREATE TABLE", "create table stolen as select * from documents"),
     ("CREATE TEMP TABLE", "create temp table t (a int)"),
+    ("CREATE TEMP TABLE AS PIVOT", "create temp table t as pivot predictions on label using count(*)"),
     ("CREATE VIEW", "create view v as select 1"),
     ("CREATE MACRO", "create macro m(a) as a"),
     ("CREATE SECRET", "create secret s (type s3, key_id 'a', secret 'b')"),
@@ -254,6 +255,26 @@ def test_a_bin_only_model_is_refused_and_never_unpickled(tmp_path):
     with pytest.raises(Exception) as caught:
         load_classifier(folder, device="cpu")
     assert "safetensors" in str(caught.value), f"unclear refusal: {caught.value!r}"
+    assert not marker.exists(), "pytorch_model.bin was unpickled"
+
+
+def test_score_refuses_a_registered_model_whose_weights_became_pickle_only(tmp_path, env_module, tiny_model_home):
+    """Checked before any flow starts: one line, exit 2, no retries, nothing unpickled."""
+    from sentiflow.tasks.core.home import Home
+    from tests.reliability.helpers import TINY_MODEL_ID, ingest_in_process, write_review_csv
+
+    home = Home.at(tmp_path / "home")
+    shutil.copytree(tiny_model_home, home.root)
+    ingest_in_process(home, [write_review_csv(tmp_path / "a.csv", 20, seed=1)])
+    folder = next(p.parent for p in home.root.rglob("sentiflow.json") if json.loads(p.read_text())["model_id"] == TINY_MODEL_ID)
+    marker = tmp_path / "PWNED"
+    (folder / "model.safetensors").unlink()
+    with open(folder / "pytorch_model.bin", "wb") as fh:
+        pickle.dump(_RunsACommand(marker), fh)
+    result = run_main_many([["score", "--home", str(home.root), "--model", TINY_MODEL_ID]], env_module)[0]
+    assert result.returncode == 2, result
+    assert result.stderr.startswith("error:") and "convert it to safetensors" in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and not has_traceback(result.stderr)
     assert not marker.exists(), "pytorch_model.bin was unpickled"
 
 
