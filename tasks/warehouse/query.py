@@ -9,6 +9,7 @@ refuses what read-only mode leaves open but is still no query (CREATE TEMP TABLE
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,8 +24,13 @@ from sentiflow.tasks.warehouse.db import connect_ro
 _T = duckdb.StatementType
 READ_STATEMENTS = frozenset({_T.SELECT, _T.EXPLAIN, _T.PRAGMA, _T.CALL})
 # how a refused statement type is named to people
-_SPOKEN = {"EXTENSION": "INSTALL", "MERGE_INTO": "MERGE", "COPY_DATABASE": "COPY DATABASE",
-           "EXPORT": "EXPORT DATABASE", "MULTI": "PIVOT/multi-statement"}
+_SPOKEN = {"LOAD": "INSTALL/LOAD", "MERGE_INTO": "MERGE", "COPY_DATABASE": "COPY DATABASE",
+           "EXPORT": "EXPORT DATABASE", "MULTI": "this statement"}
+# DuckDB parses a PIVOT without an IN list as MULTI (it first looks up the values to pivot
+# on), so MULTI is allowed when the statement is a query; wrapped in anything else (CREATE
+# TEMP TABLE ... AS PIVOT) it is refused. Read-only mode stays the enforcement either way.
+_QUERY_START = re.compile(r"\s*(?:(?:--[^\n]*\n|/\*.*?\*/)\s*)*\(*\s*(pivot|unpivot|select|with|from)\b",
+                          re.IGNORECASE | re.DOTALL)
 
 
 def one_line(exc: Exception) -> str:
@@ -42,6 +48,8 @@ def refuse_writes(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     if not statements:
         raise UserError("no SQL statement given (only whitespace or comments)")
     for statement in statements:
+        if statement.type == _T.MULTI and _QUERY_START.match(statement.query):
+            continue
         if statement.type not in READ_STATEMENTS:
             kind = _SPOKEN.get(statement.type.name, statement.type.name.replace("_", " "))
             raise UserError(

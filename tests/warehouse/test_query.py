@@ -53,6 +53,7 @@ WRITES = [
     "vacuum",
     "begin transaction",
     "select 1; delete from runs",
+    "create temp table t as pivot runs on flow using count(*)",
 ]
 
 
@@ -98,6 +99,17 @@ def test_reads_that_look_like_commands_are_allowed(warehouse):
     assert len(rows(warehouse, "describe runs")) == 7
     assert rows(warehouse, "pragma table_info('runs')")[0][1] == "run_id"
     assert rows(warehouse, "explain select 1")
+    # DuckDB parses a PIVOT without an IN list as a multi-statement; it is still a query
+    assert rows(warehouse, "pivot (select flow from runs) on flow using count(*)") == [(1, 1)]
+    assert rows(warehouse, "-- by flow\nwith p as (pivot (select flow, status from runs) on status "
+                           "using count(*) group by flow) select * from p order by flow") == [("ingest", 0, 1), ("score", 1, 0)]
+
+
+def test_refusals_name_the_statement_as_written(warehouse):
+    for sql, named in [("install httpfs", "INSTALL/LOAD"), ("load httpfs", "INSTALL/LOAD"),
+                       ("export database 'x'", "EXPORT DATABASE")]:
+        with pytest.raises(UserError, match=f"refused: {named} is not allowed"):
+            rows(warehouse, sql)
 
 
 def test_syntax_error_unknown_table_and_empty_sql_are_one_line(warehouse):
