@@ -100,10 +100,15 @@ def compress(home: Path, parent: str, args: argparse.Namespace) -> dict[str, Any
 
 
 def last_summary(home: Path, parent: str) -> dict[str, Any]:
-    """Candidates registered by an earlier run (--skip-compress)."""
+    """Candidates registered by an earlier run (--skip-compress), with auto's choice when known."""
     from sentiflow.tasks.core.home import Home
     from sentiflow.tasks.warehouse.registry import list_models
 
+    earlier = home / "bench_compress.json"
+    if earlier.is_file():
+        summary = json.loads(earlier.read_text()).get("compress", {})
+        if summary.get("method") == "auto" and summary.get("parent", {}).get("model_id") == parent:
+            return summary  # the compress run's own summary, kept by every later --skip-compress
     rows = [{"model_id": m.model_id, "kind": m.kind, "error": None}
             for m in reversed(list_models(Home.at(home))) if m.parent_id == parent]
     return {"candidates": rows, "chosen": None, "reason": "--skip-compress: no choice made in this run"}
