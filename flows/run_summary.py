@@ -1,13 +1,17 @@
 """The end-of-run summary of `sentiflow run`, from the stage summaries (no Prefect here).
 
 Counts per stage, the production model's metrics next to its parent's, scoring throughput,
-where the warehouse is, and three `sentiflow query` commands that work as printed (the home is
-absolute and shell-quoted, so they work from any directory).
+where the warehouse is, and three `sentiflow query` commands that work as printed: the home is
+absolute and shell-quoted, and the program is `sentiflow` when that is on PATH, else the path
+of the console script next to this Python (`.venv/bin/sentiflow` after `make run`).
 """
 
 from __future__ import annotations
 
 import shlex
+import shutil
+import sys
+from pathlib import Path
 from typing import Any
 
 from sentiflow.tasks.core.home import Home
@@ -21,9 +25,21 @@ EXAMPLE_SQL = (
 HEADLINE = ("n", "accuracy", "macro_f1", "ece")  # n: documents the metrics were measured on
 
 
+def sentiflow_program() -> str:
+    """How to call this installation's `sentiflow` from the current directory."""
+    script = Path(sys.executable).with_name("sentiflow")
+    on_path = shutil.which("sentiflow")
+    if not script.is_file() or (on_path and Path(on_path).resolve() == script.resolve()):
+        return "sentiflow"
+    try:
+        return shlex.quote(str(script.absolute().relative_to(Path.cwd())))
+    except ValueError:  # not below the current directory
+        return shlex.quote(str(script.absolute()))
+
+
 def example_queries(home: Home) -> list[str]:
     """Three commands over this home's warehouse: ad-hoc SQL and two named queries."""
-    prefix = f"sentiflow query --home {shlex.quote(str(home.root))}"
+    prefix = f"{sentiflow_program()} query --home {shlex.quote(str(home.root))}"
     return [
         f"{prefix} {shlex.quote(EXAMPLE_SQL)}",
         f"{prefix} --name sentiment_by_source",
@@ -42,12 +58,16 @@ def ingest_counts(summaries: list[dict[str, Any]]) -> dict[str, Any]:
     return {**totals, "sources": sorted({s for x in summaries for s in x["sources"]}), "failures": failures}
 
 
-def model_view(record: ModelRecord | None) -> dict[str, Any] | None:
-    """The few facts and numbers a person compares between a model and its parent."""
+def model_view(record: ModelRecord | None, measured: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """The few facts and numbers a person compares between a model and its parent.
+
+    `measured`: the model's metrics as another evaluation measured them (default: its own record).
+    """
     if record is None:
         return None
-    metrics = {split: {k: round(record.metrics[split][k], 4) for k in HEADLINE if k in (record.metrics.get(split) or {})}
-               for split in ("validation", "test") if isinstance(record.metrics.get(split), dict)}
+    measured = measured if measured is not None else record.metrics
+    metrics = {split: {k: round(measured[split][k], 4) for k in HEADLINE if k in (measured.get(split) or {})}
+               for split in ("validation", "test") if isinstance(measured.get(split), dict)}
     return {"model_id": record.model_id, "kind": record.kind, "format": record.format, "stage": record.stage,
             "size_mb": round((record.size_bytes or 0) / 1e6, 1), "temperature": record.temperature,
             "metrics": metrics}
@@ -59,7 +79,9 @@ def production_and_parent(home: Home, production_id: str | None) -> dict[str, An
         return {"production": None, "parent": None}
     production = get_model(home, production_id)
     parent = get_model(home, production.parent_id) if production.parent_id else None
-    return {"production": model_view(production), "parent": model_view(parent)}
+    # a compressed model's record holds its parent measured on the same rows: compare those
+    same_rows = production.metrics.get("parent") if isinstance(production.metrics.get("parent"), dict) else None
+    return {"production": model_view(production), "parent": model_view(parent, same_rows)}
 
 
 def stage_counts(stages: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
