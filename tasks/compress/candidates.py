@@ -179,12 +179,17 @@ def environment(job: CompressionJob, data: EvalSets) -> dict[str, Any]:
 def registry_metrics(model: Evaluation, parent: Evaluation) -> dict[str, Any]:
     """The compact metrics stored in the `models` table (test.macro_f1 as training stores it)."""
     keep = ("n", "accuracy", "macro_f1", "ece", "agreement")
+
+    def splits(evaluation: Evaluation) -> dict[str, dict[str, Any]]:
+        return {split: {k: figures[k] for k in keep if k in figures}
+                for split, figures in (("validation", evaluation.validation), ("test", evaluation.test))}
+
     return {
-        "validation": {k: model.validation[k] for k in keep if k in model.validation},
-        "test": {k: model.test[k] for k in keep if k in model.test},
+        **splits(model),
         "size_bytes": model.size_bytes, "parameters": model.parameters, "throughput": model.throughput,
         "latency_ms_p50": model.latency_ms_p50, "latency_ms_p95": model.latency_ms_p95,
         **compare(model, parent),
+        "parent": splits(parent),  # the parent on the same rows, for side-by-side views
     }
 
 

@@ -53,7 +53,11 @@ def gather(home: Home, wait_seconds: float = 30.0) -> dict[str, Any]:
         models = _models(con) if "models" in tables else []
         production = next((m for m in models if m["stage"] == "production"), None)
         data["production"] = production
-        data["parent"] = next((m for m in models if production and m["model_id"] == production["parent_id"]), None)
+        parent = next((m for m in models if production and m["model_id"] == production["parent_id"]), None)
+        same_rows = (production or {}).get("metrics", {}).get("parent")
+        if parent is not None and isinstance(same_rows, dict):  # the parent on the production model's rows
+            parent = {**parent, "metrics": {**parent["metrics"], **same_rows}}
+        data["parent"] = parent
         if production is None:
             for key in ("confusion", "reliability", "sentiment"):
                 data["missing"][key] = "no production model yet (`sentiflow models promote`)"

@@ -15,7 +15,7 @@ from sentiflow.tasks.report.build import build_report
 from sentiflow.tasks.report.calibration import reliability_bins, uncalibrate
 from sentiflow.tasks.report.gather import gather
 from sentiflow.tasks.train.evaluate import expected_calibration_error
-from tests.flows.report_home import TEMPERATURE, make_report_home, oracle_test_split
+from tests.flows.report_home import PARENT_SAME_ROWS, TEMPERATURE, make_report_home, oracle_test_split
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -42,6 +42,8 @@ def test_gathered_numbers_match_the_home(home):
                               "removed": {"exact_duplicate": 2}}
     assert data["balance"]["test"] == {"negative": 2, "positive": 2}
     assert data["production"]["model_id"] == "ft-tiny-int8" and data["parent"]["model_id"] == "ft-tiny"
+    # beside the production model, the parent's figures are those measured on the same rows
+    assert data["parent"]["metrics"]["test"]["accuracy"] == PARENT_SAME_ROWS
     assert {m["model_id"] for m in data["models"]} == {"ft-tiny", "ft-tiny-int8"}
     assert data["confusion"]["matrix"] == [[2, 0], [1, 1]]
     assert sorted({row["source"] for row in data["sentiment"]}) == ["alpha", "beta"]
