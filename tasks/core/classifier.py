@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from sentiflow.tasks.core.errors import UserError
+
+if TYPE_CHECKING:
+    from sentiflow.tasks.warehouse.registry import ModelRecord
 
 SAFETENSORS_FILES = ("model.safetensors", "model.safetensors.index.json")
 
@@ -48,8 +51,8 @@ def require_safetensors(folder: Path, what: str) -> None:
     raise UserError(f"{what} {folder} holds no safetensors weights (model.safetensors){hint}")
 
 
-def check_model_files(model_dir: Path) -> None:
-    """UserError when a registered model's folder lacks the files its format loads from."""
+def check_model_files(model_dir: Path) -> "ModelRecord":
+    """The folder's record; UserError when it lacks the files its format loads from."""
     from sentiflow.tasks.warehouse.registry import read_meta
 
     meta = read_meta(Path(model_dir))
@@ -59,14 +62,12 @@ def check_model_files(model_dir: Path) -> None:
         find_onnx_file(Path(model_dir))
     else:
         require_safetensors(Path(model_dir), f"model {meta.model_id}: folder")
+    return meta
 
 
 def load_classifier(model_dir: Path, device: str = "auto", threads: int | None = None) -> Classifier:
     """Load any registered model folder through the same interface."""
-    from sentiflow.tasks.warehouse.registry import read_meta
-
-    check_model_files(Path(model_dir))
-    meta = read_meta(Path(model_dir))
+    meta = check_model_files(Path(model_dir))
     if meta.format == "onnx":
         from sentiflow.tasks.compress.onnx_classifier import OnnxClassifier
 

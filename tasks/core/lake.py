@@ -12,9 +12,8 @@ single shard the same way.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import json
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.dataset as ds
