@@ -21,9 +21,9 @@ was a third of what the budget allowed in one SST-2 run.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
-import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +31,7 @@ import numpy as np
 
 from sentiflow.tasks.train.config import TrainConfig
 from sentiflow.tasks.train.data import EncodedSplit, bucketed_batches, collate
-from sentiflow.tasks.train.loop import make_optimizer, plan_steps
+from sentiflow.tasks.train.loop import lr_factor, make_optimizer, plan_steps
 
 if TYPE_CHECKING:
     import torch
@@ -132,14 +132,6 @@ def steps_in_budget(done: int, elapsed: float, budget_seconds: float, planned: i
     """How many steps fit in the budget at the pace so far (at least one more, at most planned)."""
     fit = math.floor(budget_seconds * BUDGET_SHARE * done / max(elapsed, 1e-9))
     return min(planned, max(done + 1, fit))
-
-
-def lr_factor(step: int, total: int, warmup_ratio: float) -> float:
-    """Linear warm-up over the first warmup_ratio of `total` steps, then linear decay to 0."""
-    warmup = int(warmup_ratio * total)
-    if step < warmup:
-        return (step + 1) / (warmup + 1)
-    return max(0.0, (total - step) / max(1, total - warmup))
 
 
 def train_student(

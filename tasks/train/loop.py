@@ -96,14 +96,17 @@ def make_optimizer(model: Any, config: TrainConfig, total_steps: int) -> tuple[A
         lr=config.lr,
         fused=True,  # one kernel for all parameters: 5x faster steps on CPU than the for-loop version
     )
-    warmup = int(config.warmup_ratio * total_steps)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: lr_factor(step, total_steps, config.warmup_ratio))
+    return optimizer, schedule
 
-    def lr_factor(step: int) -> float:
-        if step < warmup:
-            return (step + 1) / (warmup + 1)
-        return max(0.0, (total_steps - step) / max(1, total_steps - warmup))
 
-    return optimizer, torch.optim.lr_scheduler.LambdaLR(optimizer, lr_factor)
+def lr_factor(step: int, total: int, warmup_ratio: float) -> float:
+    """Linear warm-up over the first warmup_ratio of `total` steps, then linear decay to 0."""
+    warmup = int(warmup_ratio * total)
+    if step < warmup:
+        return (step + 1) / (warmup + 1)
+    return max(0.0, (total - step) / max(1, total - warmup))
 
 
 def validation_metrics(model: Any, tokenizer: Any, split: EncodedSplit, labels: Sequence[str], device: str,
