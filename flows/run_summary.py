@@ -16,7 +16,7 @@ from typing import Any
 
 from sentiflow.tasks.core.home import Home
 from sentiflow.tasks.report.html import plain
-from sentiflow.tasks.warehouse.registry import ModelRecord, get_model
+from sentiflow.tasks.warehouse.registry import ModelRecord, get_model, parent_metrics_beside
 
 EXAMPLE_SQL = (
     "select source, label, count(*) as documents, round(avg(confidence), 3) as mean_confidence "
@@ -79,9 +79,8 @@ def production_and_parent(home: Home, production_id: str | None) -> dict[str, An
         return {"production": None, "parent": None}
     production = get_model(home, production_id)
     parent = get_model(home, production.parent_id) if production.parent_id else None
-    # a compressed model's record holds its parent measured on the same rows: compare those
-    same_rows = production.metrics.get("parent") if isinstance(production.metrics.get("parent"), dict) else None
-    return {"production": model_view(production), "parent": model_view(parent, same_rows)}
+    beside = parent_metrics_beside(production.metrics, parent.metrics) if parent else None
+    return {"production": model_view(production), "parent": model_view(parent, beside)}
 
 
 def stage_counts(stages: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:

@@ -23,7 +23,9 @@ from sentiflow.tasks.compress.job import CompressionJob, Log, TrainingData
 from sentiflow.tasks.compress.measure import BATCH_SIZE, EvalSets, Evaluation, compare, evaluate, measure_speed
 from sentiflow.tasks.core.atomic import write_json, write_text
 from sentiflow.tasks.core.home import Home
-from sentiflow.tasks.warehouse.registry import META_FILE, ModelRecord, folder_size, read_meta, register
+from sentiflow.tasks.warehouse.registry import (
+    META_FILE, PARENT_ON_SAME_ROWS, ModelRecord, folder_size, read_meta, register,
+)
 
 METRICS_FILE = "metrics.json"
 TEMPERATURE_KEY = "sentiflow_temperature"  # as the training stage writes it into config.json
@@ -189,7 +191,7 @@ def registry_metrics(model: Evaluation, parent: Evaluation) -> dict[str, Any]:
         "size_bytes": model.size_bytes, "parameters": model.parameters, "throughput": model.throughput,
         "latency_ms_p50": model.latency_ms_p50, "latency_ms_p95": model.latency_ms_p95,
         **compare(model, parent),
-        "parent": splits(parent),  # the parent on the same rows, for side-by-side views
+        PARENT_ON_SAME_ROWS: splits(parent),  # for side-by-side views
     }
 
 

@@ -22,6 +22,7 @@ from sentiflow.tasks.core.atomic import TMP_PREFIX
 from sentiflow.tasks.core.home import Home
 from sentiflow.tasks.report.calibration import reliability_bins
 from sentiflow.tasks.warehouse.db import connect_ro, table_names
+from sentiflow.tasks.warehouse.registry import parent_metrics_beside
 
 SPLITS = ("train", "validation", "test")
 PROBABILITY_COLUMNS = {"negative", "neutral", "positive"}  # predictions.p_<label>
@@ -54,9 +55,8 @@ def gather(home: Home, wait_seconds: float = 30.0) -> dict[str, Any]:
         production = next((m for m in models if m["stage"] == "production"), None)
         data["production"] = production
         parent = next((m for m in models if production and m["model_id"] == production["parent_id"]), None)
-        same_rows = (production or {}).get("metrics", {}).get("parent")
-        if parent is not None and isinstance(same_rows, dict):  # the parent on the production model's rows
-            parent = {**parent, "metrics": {**parent["metrics"], **same_rows}}
+        if parent is not None:
+            parent = {**parent, "metrics": parent_metrics_beside(production["metrics"], parent["metrics"])}
         data["parent"] = parent
         if production is None:
             for key in ("confusion", "reliability", "sentiment"):

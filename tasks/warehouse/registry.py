@@ -18,6 +18,7 @@ from sentiflow.tasks.core.home import Home
 from sentiflow.tasks.warehouse.db import connect_ro, connect_rw
 
 META_FILE = "sentiflow.json"
+PARENT_ON_SAME_ROWS = "parent"  # metrics key: a compressed model's parent, measured on its rows
 STAGES = ("candidate", "production", "archived")
 
 
@@ -49,6 +50,16 @@ class ModelRecord:
         d = dict(d)
         d["created_at"] = datetime.fromisoformat(d["created_at"])
         return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
+
+
+def parent_metrics_beside(child_metrics: dict[str, Any], parent_metrics: dict[str, Any]) -> dict[str, Any]:
+    """The parent's metrics to show beside a child model's.
+
+    A compressed model stores its parent measured on its own rows (PARENT_ON_SAME_ROWS); those
+    compare like with like, so they replace the parent's own split figures where present.
+    """
+    same_rows = child_metrics.get(PARENT_ON_SAME_ROWS) if isinstance(child_metrics, dict) else None
+    return {**parent_metrics, **same_rows} if isinstance(same_rows, dict) else parent_metrics
 
 
 def folder_size(path: Path) -> int:
