@@ -14,6 +14,8 @@ from sentiflow.flows.cli.app import HomeOption, JsonOption, app, console, emit, 
 def _render(summary: dict[str, Any]) -> None:
     from rich.table import Table
 
+    from sentiflow.tasks.curate.report import most_common_languages
+
     verb = "reused (same inputs and config)" if summary["reused"] else "curated"
     console.print(f"dataset [bold]{summary['version']}[/] {verb} from {', '.join(summary['sources'])}: "
                   f"{summary['rows_in']:,} rows in, labels {', '.join(summary['labels']) or 'none'}", highlight=False)
@@ -25,8 +27,7 @@ def _render(summary: dict[str, Any]) -> None:
     table.add_row("[bold]total[/]", f"{sum(summary['kept'].values()) + sum(summary['removed'].values()):,}")
     console.print(table)
     if summary["languages"]:
-        ranked = sorted(summary["languages"].items(), key=lambda kv: (-kv[1], kv[0]))
-        top = ", ".join(f"{lang} {n:,}" for lang, n in ranked[:6])
+        top = ", ".join(f"{lang} {n:,}" for lang, n in most_common_languages(summary["languages"], 6))
         console.print(f"languages: {top}", highlight=False)
     for warning in summary["warnings"]:
         console.print(f"[yellow]warning:[/] {warning}", highlight=False)

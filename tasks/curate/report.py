@@ -24,6 +24,11 @@ def balance(splits: dict[str, list[Doc]]) -> dict[str, Any]:
     return {"per_split": per_split, "per_source": dict(sorted(per_source.items()))}
 
 
+def most_common_languages(counts: dict[str, int], limit: int) -> list[tuple[str, int]]:
+    """The `limit` most frequent languages, most frequent first (ties by name), for display."""
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+
+
 def languages(result: CurationResult) -> dict[str, int]:
     """Documents per identified language ('und': too short to tell), over all the step saw."""
     for stats in result.stats:
@@ -96,8 +101,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         removed = ", ".join(f"{r}: {n}" for r, n in step["removed"].items()) or "-"
         lines.append(f"| {step['name']} | {step['rows_in']} | {step['kept']} | {removed} |")
     if report["languages"]:
-        ranked = sorted(report["languages"].items(), key=lambda kv: (-kv[1], kv[0]))
-        top = ", ".join(f"{lang}: {n}" for lang, n in ranked[:10])
+        top = ", ".join(f"{lang}: {n}" for lang, n in most_common_languages(report["languages"], 10))
         lines += ["", f"Languages (top 10): {top}"]
     lines += ["", *(f"- warning: {w}" for w in report["warnings"])]
     return "\n".join(lines).rstrip() + "\n"
