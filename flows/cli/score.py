@@ -6,6 +6,7 @@ from contextlib import ExitStack
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from sentiflow.flows.cli.app import HomeOption, JsonOption, app, console, emit, settings_for
 
@@ -126,9 +127,7 @@ def score_command(
         summary = score_flow(home=str(root.root), model=record.model_id, sources=sources,
                              batch_size=batch_size, runner=runner, dask_address=dask_address)
     emit({**summary, "ingest_failures": failures} if files else summary, as_json, _render)
-    from rich.markup import escape  # error texts are data: '[...]' in them is not markup
-
-    for failure in summary["failures"]:
+    for failure in summary["failures"]:  # error texts are data: '[...]' in them is not markup
         console.print(f"[bold red]error:[/] {escape(failure['lake_shard'])}: {escape(failure['error'])}",
                       highlight=False, soft_wrap=True)
     for failure in failures:
