@@ -13,7 +13,7 @@ import gzip
 import shutil
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -46,13 +46,13 @@ def read_txt(stream: ByteStream, name: str, first_line: int) -> Iterator[RawBatc
 @contextmanager
 def parquet_file(path: str, compressed: bool) -> Iterator[pq.ParquetFile]:
     """Open a Parquet file; a gzipped one is first expanded to a temporary file (it needs seeks)."""
-    with tempfile.NamedTemporaryFile(suffix=".parquet") as tmp:
+    with tempfile.NamedTemporaryFile(suffix=".parquet") if compressed else nullcontext() as tmp:
         try:
-            if compressed:
+            if tmp is not None:
                 with gzip.open(path, "rb") as src:
                     shutil.copyfileobj(src, tmp, length=1 << 20)
                 tmp.flush()
-            pf = pq.ParquetFile(tmp.name if compressed else path)
+            pf = pq.ParquetFile(tmp.name if tmp is not None else path)
         except (pa.ArrowException, OSError, EOFError) as exc:
             message = " ".join(str(exc).split())[:200]
             raise UserError(f"{path}: not a readable Parquet file ({message}); check the file or --format") from None
