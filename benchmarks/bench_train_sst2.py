@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch loads; see tasks/train/__init__.py
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch loads; see tasks/models/__init__.py
 # the shared machine can be loaded enough that the local Prefect API needs minutes to start
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "300")
 
@@ -82,7 +82,7 @@ def prepare_dataset(home: str, near_dedup: bool = False) -> str:
         config_path.write_text(CURATE_WITHOUT_NEAR_DEDUP, encoding="utf-8")
     curated = curate_flow(home=home, sources=["sst2"], config_path=str(config_path) if config_path else None)
     from sentiflow.tasks.core.home import Home
-    from sentiflow.tasks.curate.dataset import load_split
+    from sentiflow.tasks.core.datasets import load_split
 
     sizes = {s: len(load_split(Home.at(home), curated["version"], s)) for s in ("train", "validation", "test")}
     print(f"curated dataset {curated['version']}: {sizes}")
@@ -91,7 +91,7 @@ def prepare_dataset(home: str, near_dedup: bool = False) -> str:
 
 def _sample(home: str, version: str, n: int, seed: int = 0) -> Any:
     from sentiflow.tasks.core.home import Home
-    from sentiflow.tasks.curate.dataset import load_split
+    from sentiflow.tasks.core.datasets import load_split
 
     train = load_split(Home.at(home), version, "train")
     return train.sample(n=min(n, len(train)), random_state=seed).reset_index(drop=True)
@@ -101,10 +101,10 @@ def ours_seconds_per_step(frame: Any, args: argparse.Namespace, work: Path) -> l
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    from sentiflow.tasks.train.config import make_config
-    from sentiflow.tasks.train.data import encode_split
+    from sentiflow.tasks.models.training.config import make_config
+    from sentiflow.tasks.models.training.data import encode_split
     from sentiflow.tasks.train.inputs import bundled_base_model
-    from sentiflow.tasks.train.loop import run_training
+    from sentiflow.tasks.models.training.loop import run_training
 
     labels = ["negative", "positive"]
     base = bundled_base_model()
@@ -153,7 +153,7 @@ def trainer_seconds_per_step(frame: Any, args: argparse.Namespace, work: Path) -
 def measure_throughput(home: str, version: str, args: argparse.Namespace) -> dict[str, Any]:
     import torch
 
-    from sentiflow.tasks.train.finetune import configure_threads
+    from sentiflow.tasks.models.runtime import configure_threads
 
     threads = configure_threads(None)
     frame = _sample(home, version, args.throughput_steps * args.batch_size)
@@ -183,8 +183,8 @@ def raw_dev_accuracy(model_dir: Path) -> dict[str, Any]:
     """Accuracy on every row of dev.tsv, as published results count it (no curation)."""
     import pandas as pd
 
-    from sentiflow.tasks.core.classifier import load_classifier
-    from sentiflow.tasks.train.evaluate import evaluate_classifier
+    from sentiflow.tasks.models.loading import load_classifier
+    from sentiflow.tasks.models.metrics import evaluate_classifier
 
     dev = pd.read_csv(SST2 / "dev.tsv", sep="\t", quoting=3, dtype=str)
     clf = load_classifier(model_dir, device="cpu")
@@ -195,7 +195,7 @@ def raw_dev_accuracy(model_dir: Path) -> dict[str, Any]:
 def train(home: str, version: str, args: argparse.Namespace, samples_per_s: float | None) -> dict[str, Any]:
     from sentiflow.flows.train import train_flow
     from sentiflow.tasks.core.home import Home
-    from sentiflow.tasks.curate.dataset import load_split
+    from sentiflow.tasks.core.datasets import load_split
 
     epochs = args.epochs
     if epochs is None:

@@ -9,7 +9,7 @@ from prefect import flow
 from sentiflow.flows.pipeline_tasks import record_run_task
 from sentiflow.flows.run_config import IngestJob, load_sources, sources_file_for
 from sentiflow.flows.run_summary import ingest_counts
-from sentiflow.flows.runners import check_runner
+from sentiflow.tasks.core.runners import check_runner
 from sentiflow.flows.stages import Stages, ingest_stage
 from sentiflow.tasks.core.errors import UserError
 from sentiflow.tasks.core.home import Home

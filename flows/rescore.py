@@ -7,7 +7,7 @@ from typing import Any, Literal
 from prefect import flow
 
 from sentiflow.flows.pipeline_tasks import record_run_task
-from sentiflow.flows.runners import check_runner
+from sentiflow.tasks.core.runners import check_runner
 from sentiflow.flows.stages import Stages
 from sentiflow.tasks.report.prefect_tasks import write_report_task
 from sentiflow.tasks.warehouse.runs import utc_now

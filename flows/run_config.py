@@ -172,7 +172,7 @@ def plan_run(home: str, profile: str = "quick", sources: list[str] | None = None
     No sources: the embedded demo corpus. Sources: those names from the sources file
     (["all"] for every configured source), each ingested from its paths and inbox files.
     """
-    from sentiflow.flows.runners import check_runner
+    from sentiflow.tasks.core.runners import check_runner
 
     root = check_home(home)
     if profile not in PROFILES:

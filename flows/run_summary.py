@@ -16,7 +16,8 @@ from typing import Any
 
 from sentiflow.tasks.core.home import Home
 from sentiflow.tasks.report.html import plain
-from sentiflow.tasks.warehouse.registry import ModelRecord, get_model, parent_metrics_beside
+from sentiflow.tasks.models.record import ModelRecord, parent_metrics_beside
+from sentiflow.tasks.warehouse.registry import get_model
 
 EXAMPLE_SQL = (
     "select source, label, count(*) as documents, round(avg(confidence), 3) as mean_confidence "

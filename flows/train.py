@@ -6,7 +6,7 @@ from typing import Any
 
 from prefect import flow
 
-from sentiflow.tasks.train.config import make_config
+from sentiflow.tasks.models.training.config import make_config
 from sentiflow.tasks.train.prefect_tasks import (
     evaluate_task, fine_tune_task, metrics_artifact_task, plan_training_task, promote_task,
     publish_task, reuse_task, train_summary,

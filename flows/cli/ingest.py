@@ -82,7 +82,7 @@ def ingest_command(
     lake/quarantine/ with a reason. Exit code 0: all ingested; 1: some inputs failed; 2: none could be
     ingested, or a bad option.
     """
-    from sentiflow.flows.runners import check_runner
+    from sentiflow.tasks.core.runners import check_runner
     from sentiflow.tasks.core.errors import UserError
     from sentiflow.tasks.core.home import Home
     from sentiflow.tasks.ingest.columns import ColumnSpec
@@ -121,7 +121,7 @@ def _progress(quiet: bool) -> Any:
 
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn, TransferSpeedColumn
 
-    from sentiflow.tasks.ingest import progress as ingest_progress
+    from sentiflow.tasks.core import progress as ingest_progress
 
     stack = ExitStack()
     if quiet or not console.is_terminal:

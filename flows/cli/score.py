@@ -36,7 +36,7 @@ def _progress(quiet: bool) -> ExitStack:
     """A bar per shard while it is scored (threads runner; Dask workers report none)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from sentiflow.tasks.ingest import progress
+    from sentiflow.tasks.core import progress
 
     stack = ExitStack()
     if quiet or not console.is_terminal:
@@ -91,8 +91,8 @@ def score_command(
     Incremental: documents the model already scored are skipped, and a killed run resumes
     where it stopped. Exit code 0: all scored; 1: some shards failed (the rest are loaded).
     """
-    from sentiflow.flows.runners import check_runner
-    from sentiflow.tasks.core.classifier import check_model_files
+    from sentiflow.tasks.core.runners import check_runner
+    from sentiflow.tasks.models.loading import check_model_files
     from sentiflow.tasks.core.errors import UserError
     from sentiflow.tasks.core.home import Home
     from sentiflow.tasks.core.lake import document_shards

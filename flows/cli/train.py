@@ -54,7 +54,7 @@ def train_command(
 
     from sentiflow.flows.prefect_env import configure_prefect
     from sentiflow.tasks.core.home import Home
-    from sentiflow.tasks.train.config import make_config
+    from sentiflow.tasks.models.training.config import make_config
     from sentiflow.tasks.train.finetune import plan_training
 
     settings = settings_for(home)

@@ -23,9 +23,8 @@ from sentiflow.tasks.compress.job import CompressionJob, Log, TrainingData
 from sentiflow.tasks.compress.measure import BATCH_SIZE, EvalSets, Evaluation, compare, evaluate, measure_speed
 from sentiflow.tasks.core.atomic import write_json, write_text
 from sentiflow.tasks.core.home import Home
-from sentiflow.tasks.warehouse.registry import (
-    META_FILE, PARENT_ON_SAME_ROWS, ModelRecord, folder_size, read_meta, register,
-)
+from sentiflow.tasks.models.record import META_FILE, PARENT_ON_SAME_ROWS, ModelRecord, folder_size, read_meta
+from sentiflow.tasks.warehouse.registry import register
 
 METRICS_FILE = "metrics.json"
 TEMPERATURE_KEY = "sentiflow_temperature"  # as the training stage writes it into config.json
@@ -140,14 +139,14 @@ def _structural(job: CompressionJob, spec: CandidateSpec, parent, training: Trai
 
 def measure_parent(job: CompressionJob, data: EvalSets) -> Evaluation:
     from sentiflow.tasks.compress.encoder import count_parameters
-    from sentiflow.tasks.core.classifier import load_classifier
+    from sentiflow.tasks.models.loading import load_classifier
 
     clf = load_classifier(job.parent_dir, device="cpu", threads=job.threads)
     return evaluate(clf, data, folder_size(job.parent_dir), count_parameters(clf.model))
 
 
 def measure_candidate(job: CompressionJob, built: BuiltCandidate, data: EvalSets, parent: Evaluation) -> Evaluation:
-    from sentiflow.tasks.core.classifier import load_classifier
+    from sentiflow.tasks.models.loading import load_classifier
 
     clf = load_classifier(built.folder, device="cpu", threads=job.threads)
     return evaluate(clf, data, folder_size(built.folder), built.parameters, parent=parent)
@@ -156,7 +155,7 @@ def measure_candidate(job: CompressionJob, built: BuiltCandidate, data: EvalSets
 def measure_speeds(job: CompressionJob, data: EvalSets, parent: Evaluation,
                    results: list[CandidateResult]) -> tuple[Evaluation, list[CandidateResult]]:
     """The parent and the results again, with throughput and latency measured for each model."""
-    from sentiflow.tasks.core.classifier import load_classifier
+    from sentiflow.tasks.models.loading import load_classifier
 
     measured = [r for r in results if r.evaluation is not None and r.built is not None]
     classifiers = {"parent": load_classifier(job.parent_dir, device="cpu", threads=job.threads)}
@@ -169,7 +168,7 @@ def measure_speeds(job: CompressionJob, data: EvalSets, parent: Evaluation,
 
 
 def environment(job: CompressionJob, data: EvalSets) -> dict[str, Any]:
-    from sentiflow.tasks.train.finetune import describe_hardware
+    from sentiflow.tasks.models.runtime import describe_hardware
 
     return {
         "hardware": describe_hardware("cpu"), "threads": job.threads, "batch_size": BATCH_SIZE,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from sentiflow.tasks.compress.measure import Evaluation, compare
-from sentiflow.tasks.warehouse.registry import ModelRecord
+from sentiflow.tasks.models.record import ModelRecord
 
 
 def _mb(size: int) -> str:
@@ -99,7 +99,8 @@ def render_card(record: ModelRecord, model: Evaluation, parent: Evaluation, deta
         "## Use",
         "",
         "```python",
-        "from sentiflow.tasks.core.classifier import load_classifier, predict_proba",
+        "from sentiflow.tasks.models.loading import load_classifier\n"
+        "from sentiflow.tasks.models.classifier import predict_proba",
         f'clf = load_classifier("models/{record.model_id}")  # same interface as the parent',
         'probs = predict_proba(clf, ["what a great film"])',
         "```",

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sentiflow.tasks.compress.encoder import check_target_layers, count_parameters, encoder_layers, renumber_layers
-from sentiflow.tasks.compress.student_training import SoftTargets, StudentTrainingConfig, TrainingLog, train_student
-from sentiflow.tasks.train.data import EncodedSplit
+from sentiflow.tasks.models.training.student import SoftTargets, StudentTrainingConfig, TrainingLog, train_student
+from sentiflow.tasks.models.training.data import EncodedSplit
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel

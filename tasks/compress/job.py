@@ -18,11 +18,12 @@ from sentiflow.tasks.compress.measure import EvalSets, LabelledTexts
 from sentiflow.tasks.compress.profiles import CompressProfile, get_profile
 from sentiflow.tasks.core.errors import UserError
 from sentiflow.tasks.core.home import Home
-from sentiflow.tasks.warehouse.registry import ModelRecord, get_model
+from sentiflow.tasks.models.record import ModelRecord
+from sentiflow.tasks.warehouse.registry import get_model
 
 if TYPE_CHECKING:
-    from sentiflow.tasks.compress.student_training import SoftTargets
-    from sentiflow.tasks.train.data import EncodedSplit
+    from sentiflow.tasks.models.training.student import SoftTargets
+    from sentiflow.tasks.models.training.data import EncodedSplit
 
 MAX_SEQ_LEN = 128  # tokens; the same truncation the classifiers use at inference
 Log = Callable[[str], None]
@@ -69,8 +70,8 @@ def prepare_job(home: Home, model: str, method: str = "auto", max_accuracy_drop:
     """Check every input and plan the candidates; raises one-line UserErrors."""
     from transformers import AutoConfig
 
-    from sentiflow.tasks.compress.onnx_classifier import default_threads
-    from sentiflow.tasks.curate.dataset import resolve_version
+    from sentiflow.tasks.models.runtime import default_threads
+    from sentiflow.tasks.core.datasets import resolve_version
 
     validate_budget(max_accuracy_drop)
     base_profile = get_profile(profile, seed, max_minutes)
@@ -101,9 +102,9 @@ def prepare_job(home: Home, model: str, method: str = "auto", max_accuracy_drop:
 
 def load_eval_sets(job: CompressionJob) -> EvalSets:
     """Validation and test (seeded samples in the quick profile) and the latency texts."""
-    from sentiflow.tasks.train.data import sample_rows
-    from sentiflow.tasks.train.evaluate import gold_ids
-    from sentiflow.tasks.train.inputs import load_dataset
+    from sentiflow.tasks.models.training.data import sample_rows
+    from sentiflow.tasks.models.metrics import gold_ids
+    from sentiflow.tasks.core.datasets import load_dataset
 
     splits = load_dataset(Home.at(job.home), job.dataset_version)
 
@@ -127,9 +128,9 @@ class TrainingData:
 def load_training_data(job: CompressionJob, log: Log | None = None) -> TrainingData:
     """Tokenise the train sample once; the parent scores rows as training first reaches them."""
     from sentiflow.tasks.compress.encoder import load_torch_model
-    from sentiflow.tasks.compress.student_training import SoftTargets
-    from sentiflow.tasks.train.data import encode_split, sample_rows
-    from sentiflow.tasks.train.inputs import load_dataset
+    from sentiflow.tasks.models.training.student import SoftTargets
+    from sentiflow.tasks.models.training.data import encode_split, sample_rows
+    from sentiflow.tasks.core.datasets import load_dataset
 
     splits = load_dataset(Home.at(job.home), job.dataset_version)
     frame = sample_rows(splits.train, job.profile.train_examples, job.seed)

@@ -21,9 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from sentiflow.tasks.core.classifier import Classifier
-from sentiflow.tasks.train.calibrate import fit_temperature
-from sentiflow.tasks.train.evaluate import classification_metrics, headline
+from sentiflow.tasks.models.classifier import Classifier
+from sentiflow.tasks.models.calibration import fit_temperature
+from sentiflow.tasks.models.metrics import classification_metrics, headline
 
 BATCH_SIZE = 64  # texts per batch for throughput (the scorer's default)
 LATENCY_WARMUP = 3  # untimed single-text calls first: ORT and torch allocate on the first runs

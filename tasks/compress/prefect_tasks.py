@@ -30,7 +30,7 @@ def prepare_task(home: str, model: str, method: str, max_accuracy_drop: float, t
                  seed: int, max_minutes: float | None, profile: str, dataset: str | None,
                  promote_chosen: bool) -> CompressionJob:
     """Check the inputs, find the parent, plan the candidates."""
-    from sentiflow.tasks.train.finetune import quiet_transformers
+    from sentiflow.tasks.models.runtime import quiet_transformers
 
     quiet_transformers()
     job = prepare_job(Home.at(home), model, method, max_accuracy_drop, target_layers, seed, max_minutes,

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from sentiflow.tasks.compress.student_training import StudentTrainingConfig
+from sentiflow.tasks.models.training.student import StudentTrainingConfig
 from sentiflow.tasks.core.errors import UserError
-from sentiflow.tasks.train.config import TrainConfig
+from sentiflow.tasks.models.training.config import TrainConfig
 
 
 @dataclass(frozen=True)

@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sentiflow.tasks.compress.encoder import check_target_layers, count_parameters, encoder_layers, renumber_layers
-from sentiflow.tasks.compress.student_training import SoftTargets, StudentTrainingConfig, TrainingLog, train_student
+from sentiflow.tasks.models.training.student import SoftTargets, StudentTrainingConfig, TrainingLog, train_student
 from sentiflow.tasks.core.errors import UserError
-from sentiflow.tasks.train.data import EncodedSplit, collate
+from sentiflow.tasks.models.training.data import EncodedSplit, collate
 
 if TYPE_CHECKING:
     import torch

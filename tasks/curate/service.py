@@ -16,7 +16,7 @@ from sentiflow.tasks.core.errors import UserError
 from sentiflow.tasks.core.home import Home, safe_name
 from sentiflow.tasks.core.lake import list_sources, read_documents
 from sentiflow.tasks.curate.config import CurationConfig
-from sentiflow.tasks.curate.dataset import REPORT_FILE, is_finished
+from sentiflow.tasks.core.datasets import REPORT_FILE, is_finished
 from sentiflow.tasks.curate.pipeline import curate
 from sentiflow.tasks.curate.report import build_report
 from sentiflow.tasks.curate.store import dataset_version, default_name, input_fingerprint, set_latest, write_dataset

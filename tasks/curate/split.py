@@ -30,7 +30,7 @@ from sentiflow.tasks.curate.config import SplitConfig
 from sentiflow.tasks.curate.dedup import LEAKAGE, NearDuplicateIndex
 from sentiflow.tasks.curate.step import Doc, Ledger
 
-SPLITS = ("train", "validation", "test")
+from sentiflow.tasks.core.datasets import SPLITS
 SPLIT_ALIASES = {
     "train": "train", "training": "train",
     "validation": "validation", "valid": "validation", "val": "validation", "dev": "validation",

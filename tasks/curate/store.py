@@ -19,7 +19,7 @@ import pyarrow as pa
 from sentiflow.tasks.core.atomic import clean_stale_temporaries, write_json, write_parquet, write_text
 from sentiflow.tasks.core.home import Home, safe_name
 from sentiflow.tasks.curate.config import CurationConfig
-from sentiflow.tasks.curate.dataset import REPORT_FILE, SPLIT_FILE, latest_path
+from sentiflow.tasks.core.datasets import REPORT_FILE, SPLIT_FILE, latest_path
 from sentiflow.tasks.curate.step import Doc, Removal
 
 CURATION_FORMAT = "curation-1"  # bump when the same inputs and config would give other output

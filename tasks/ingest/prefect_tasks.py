@@ -58,7 +58,7 @@ def ingest_units(
     The runner is entered here rather than fixed on the flow, so `runner` stays a flow
     parameter that each run (or deployment) chooses.
     """
-    from sentiflow.flows.runners import make_task_runner
+    from sentiflow.tasks.core.runners import make_task_runner
 
     if not units:
         return []

@@ -19,7 +19,7 @@ from typing import Any
 
 from sentiflow.tasks.core.home import Home
 from sentiflow.tasks.core.settings import Settings
-from sentiflow.tasks.ingest import progress
+from sentiflow.tasks.core import progress
 from sentiflow.tasks.ingest.columns import ColumnMapping, ColumnSpec, resolve_columns
 from sentiflow.tasks.ingest.documents import DocumentContext
 from sentiflow.tasks.ingest.formats import TXT_FOLDER

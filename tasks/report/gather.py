@@ -22,9 +22,9 @@ from sentiflow.tasks.core.atomic import TMP_PREFIX
 from sentiflow.tasks.core.home import Home
 from sentiflow.tasks.report.calibration import reliability_bins
 from sentiflow.tasks.warehouse.db import connect_ro, table_names
-from sentiflow.tasks.warehouse.registry import parent_metrics_beside
+from sentiflow.tasks.models.record import parent_metrics_beside
 
-SPLITS = ("train", "validation", "test")
+from sentiflow.tasks.core.datasets import SPLITS
 PROBABILITY_COLUMNS = {"negative", "neutral", "positive"}  # predictions.p_<label>
 ORCHESTRATION_FLOWS = ("run", "nightly", "retrain", "rescore")  # preferred as "the latest run"
 

@@ -12,26 +12,13 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from sentiflow.tasks.core.classifier import Classifier, predict_proba
+from sentiflow.tasks.models.batching import length_sorted_batches
+from sentiflow.tasks.models.classifier import Classifier, predict_proba
 
 # Texts per classifier call = batch_size x this. Each call tokenizes its texts at once, so this
 # bounds tokenizer memory (about 1,000 texts per call at batch size 64) and sets how often
 # progress is reported; it does not change results.
 BATCHES_PER_CALL = 16
-
-
-def length_order(texts: Sequence[str]) -> np.ndarray:
-    """Indices of `texts` from shortest to longest (characters stand in for tokens)."""
-    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
-    return np.argsort(lengths, kind="stable")
-
-
-def length_buckets(texts: Sequence[str], bucket_size: int) -> list[np.ndarray]:
-    """Consecutive slices of the length order, `bucket_size` indices each (the last may be short)."""
-    if bucket_size < 1:
-        raise ValueError(f"bucket_size must be at least 1, got {bucket_size}")
-    order = length_order(texts)
-    return [order[i : i + bucket_size] for i in range(0, len(order), bucket_size)]
 
 
 def score_texts(
@@ -42,7 +29,8 @@ def score_texts(
 ) -> np.ndarray:
     """Calibrated probabilities for `texts`, in input order (shape: texts x classes)."""
     out = np.zeros((len(texts), len(clf.labels)), dtype=np.float64)
-    for bucket in length_buckets(texts, batch_size * BATCHES_PER_CALL):
+    # characters stand in for tokens: the classifier re-sorts each call's texts by tokens
+    for bucket in length_sorted_batches([len(t) for t in texts], batch_size * BATCHES_PER_CALL):
         out[bucket] = predict_proba(clf, [texts[i] for i in bucket], batch_size=batch_size)
         if on_progress:
             on_progress(len(bucket))

@@ -12,8 +12,9 @@ import threading
 from collections import OrderedDict
 from pathlib import Path
 
-from sentiflow.tasks.core.classifier import Classifier, load_classifier
-from sentiflow.tasks.warehouse.registry import META_FILE
+from sentiflow.tasks.models.classifier import Classifier
+from sentiflow.tasks.models.loading import load_classifier
+from sentiflow.tasks.models.record import META_FILE
 
 MAX_MODELS = 2  # a re-score compares two models at most; each may hold ~100 MB-1 GB
 

@@ -15,7 +15,7 @@ from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NONE
 from prefect.runtime import flow_run
 
-from sentiflow.tasks.core.classifier import check_model_files
+from sentiflow.tasks.models.loading import check_model_files
 from sentiflow.tasks.core.errors import UserError
 from sentiflow.tasks.core.home import Home
 from sentiflow.tasks.core.settings import Settings
@@ -23,8 +23,9 @@ from sentiflow.tasks.score.plan import ScoringPlan, ShardFailure, ShardWork, pla
 from sentiflow.tasks.score.predictions import sentiment_labels
 from sentiflow.tasks.score.scorer import ShardResult, score_shard
 from sentiflow.tasks.score.summary import worker_layout
-from sentiflow.tasks.warehouse.load import LoadSummary, load_scoring_results
-from sentiflow.tasks.warehouse.registry import ModelRecord, get_model
+from sentiflow.tasks.score.load import LoadSummary, load_scoring_results
+from sentiflow.tasks.models.record import ModelRecord
+from sentiflow.tasks.warehouse.registry import get_model
 from sentiflow.tasks.warehouse.runs import RunRecord, new_run_id, record_run
 
 _IO_RETRIES = {"retries": 3, "retry_delay_seconds": [2, 5, 15]}
@@ -93,7 +94,7 @@ def score_all_shards(
     (deployments choose it per run). A failed shard is returned as data, with those the plan
     could not read; the rest still load.
     """
-    from sentiflow.flows.runners import make_task_runner
+    from sentiflow.tasks.core.runners import make_task_runner
 
     if not plan.work:
         return [], list(plan.failures)

@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from sentiflow.tasks.core.home import Home
-from sentiflow.tasks.ingest import progress  # the one in-process progress registry (CLI bars)
+from sentiflow.tasks.core import progress  # the one in-process progress registry (CLI bars)
 from sentiflow.tasks.score.batching import score_texts
 from sentiflow.tasks.score.model_cache import cached_classifier
 from sentiflow.tasks.score.plan import ShardWork

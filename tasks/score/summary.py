@@ -7,7 +7,7 @@ from typing import Any
 
 from sentiflow.tasks.score.plan import ScoringPlan, ShardFailure
 from sentiflow.tasks.score.scorer import ShardResult
-from sentiflow.tasks.warehouse.load import LoadSummary
+from sentiflow.tasks.score.load import LoadSummary
 
 
 def worker_layout(shards: int, cpus: int | None = None, threads_setting: int = 0) -> tuple[int, int]:

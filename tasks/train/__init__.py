@@ -1,12 +1,1 @@
-"""Fine-tuning, evaluation, calibration, model cards and promotion.
-
-OpenMP threads that spin while waiting steal the cores other processes need; on a shared
-2-core machine a 2-thread training step ran 6x slower with the default (spinning) policy than
-with passive waiting (14 vs 86 samples/s, MiniLM, batch 32). libgomp reads the policy once,
-when torch loads, so it is set here, before any training module imports torch; an explicit
-OMP_WAIT_POLICY in the environment wins.
-"""
-
-import os
-
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+"""The train stage: dataset -> fine-tuned, evaluated, calibrated model with a card; promotion."""

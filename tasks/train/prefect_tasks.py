@@ -17,9 +17,9 @@ from prefect.cache_policies import NONE
 from sentiflow.tasks.core.home import Home
 from sentiflow.tasks.core.settings import Settings
 from sentiflow.tasks.train import finetune
-from sentiflow.tasks.train.config import TrainConfig
-from sentiflow.tasks.train.evaluate import headline
-from sentiflow.tasks.train.loop import EventSink, TrainEvent
+from sentiflow.tasks.models.training.config import TrainConfig
+from sentiflow.tasks.models.metrics import headline
+from sentiflow.tasks.models.training.loop import EventSink, TrainEvent
 from sentiflow.tasks.train.promotion import promote_if_better
 from sentiflow.tasks.train.finetune import TrainPlan
 

@@ -11,7 +11,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from sentiflow.tasks.core.home import Home
-from sentiflow.tasks.warehouse.registry import ModelRecord, get_model, production_model, promote
+from sentiflow.tasks.models.record import ModelRecord
+from sentiflow.tasks.warehouse.registry import get_model, production_model, promote
 
 
 @dataclass
@@ -64,9 +65,9 @@ def production_score(home: Home, production: ModelRecord, candidate: ModelRecord
             return stored
     if list(production.labels) != list(candidate.labels) or candidate.dataset_version is None:
         return None
-    from sentiflow.tasks.core.classifier import load_classifier
-    from sentiflow.tasks.curate.dataset import load_split
-    from sentiflow.tasks.train.evaluate import evaluate_classifier
+    from sentiflow.tasks.models.loading import load_classifier
+    from sentiflow.tasks.core.datasets import load_split
+    from sentiflow.tasks.models.metrics import evaluate_classifier
 
     model_dir = home.root / production.path
     if not model_dir.is_dir():

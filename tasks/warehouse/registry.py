@@ -1,77 +1,17 @@
-"""The model registry: the `models` table, plus `sentiflow.json` next to each model's files.
+"""The model registry's table side: the `models` table in the warehouse.
 
-The JSON file travels with the model folder (so a copied model still describes itself); the
-table is what `models list`, promotion and scoring read. `register` writes both.
+Each model folder describes itself in sentiflow.json (tasks/models/record.py); this table is
+what `models list`, promotion and scoring read. `register` writes both.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
-from pathlib import Path
-from typing import Any
 
-from sentiflow.tasks.core.atomic import write_json
 from sentiflow.tasks.core.errors import UserError
 from sentiflow.tasks.core.home import Home
+from sentiflow.tasks.models.record import ModelRecord, folder_size, write_meta
 from sentiflow.tasks.warehouse.db import connect_ro, connect_rw
-
-META_FILE = "sentiflow.json"
-PARENT_ON_SAME_ROWS = "parent"  # metrics key: a compressed model's parent, measured on its rows
-STAGES = ("candidate", "production", "archived")
-
-
-@dataclass
-class ModelRecord:
-    """What the registry knows about one model."""
-
-    model_id: str
-    base_model: str
-    kind: str  # finetuned | quantized | pruned | distilled | ...
-    format: str  # torch | onnx
-    labels: list[str]
-    path: str  # relative to the home folder
-    parent_id: str | None = None
-    dataset_version: str | None = None
-    temperature: float = 1.0
-    metrics: dict[str, Any] = field(default_factory=dict)
-    size_bytes: int | None = None
-    created_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
-    stage: str = "candidate"
-
-    def to_json(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["created_at"] = self.created_at.isoformat()
-        return d
-
-    @classmethod
-    def from_json(cls, d: dict[str, Any]) -> "ModelRecord":
-        d = dict(d)
-        d["created_at"] = datetime.fromisoformat(d["created_at"])
-        return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
-
-
-def parent_metrics_beside(child_metrics: dict[str, Any], parent_metrics: dict[str, Any]) -> dict[str, Any]:
-    """The parent's metrics to show beside a child model's.
-
-    A compressed model stores its parent measured on its own rows (PARENT_ON_SAME_ROWS); those
-    compare like with like, so they replace the parent's own split figures where present.
-    """
-    same_rows = child_metrics.get(PARENT_ON_SAME_ROWS) if isinstance(child_metrics, dict) else None
-    return {**parent_metrics, **same_rows} if isinstance(same_rows, dict) else parent_metrics
-
-
-def folder_size(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
-
-
-def read_meta(model_dir: Path) -> ModelRecord:
-    """The record stored beside a model's files."""
-    meta = model_dir / META_FILE
-    if not meta.is_file():
-        raise UserError(f"{model_dir} is not a sentiflow model folder (no {META_FILE})")
-    return ModelRecord.from_json(json.loads(meta.read_text(encoding="utf-8")))
 
 
 def register(home: Home, record: ModelRecord) -> ModelRecord:
@@ -79,7 +19,7 @@ def register(home: Home, record: ModelRecord) -> ModelRecord:
     model_dir = home.root / record.path
     if record.size_bytes is None:
         record.size_bytes = folder_size(model_dir)
-    write_json(record.to_json(), model_dir / META_FILE)
+    write_meta(model_dir, record)
     with connect_rw(home.warehouse) as con:
         con.execute(
             """

@@ -7,10 +7,10 @@ import pytest
 
 from sentiflow.tasks.compress.distill import DistillConfig, distill, make_student, student_layer_indices
 from sentiflow.tasks.compress.encoder import encoder_layers, load_torch_model
-from sentiflow.tasks.compress.student_training import SoftTargets, StudentTrainingConfig, distillation_loss, train_student
+from sentiflow.tasks.models.training.student import SoftTargets, StudentTrainingConfig, distillation_loss, train_student
 from sentiflow.tasks.core.errors import UserError
-from sentiflow.tasks.train.config import TrainConfig
-from sentiflow.tasks.train.data import encode_split
+from sentiflow.tasks.models.training.config import TrainConfig
+from sentiflow.tasks.models.training.data import encode_split
 from tests.compress.conftest import PARENT_LAYERS
 from tests.train.helpers import toy_rows
 
@@ -49,7 +49,7 @@ def test_distillation_loss_is_kl_at_temperature_plus_cross_entropy():
 def test_distillation_loss_falls(parent_dir, tmp_path):
     from tests.tinybert import make_tiny_bert
 
-    from sentiflow.tasks.core.classifier import load_classifier
+    from sentiflow.tasks.models.loading import load_classifier
 
     _, tokenizer = load_torch_model(parent_dir)
     train = encode_split(tokenizer, toy_rows(), LABELS, 32)
@@ -76,14 +76,15 @@ def test_distill_reports_the_student_and_rejects_too_many_layers(parent_dir):
 
 
 def test_soft_targets_are_the_teachers_logits_for_each_row(parent_dir):
-    from sentiflow.tasks.core.classifier import load_classifier
-    from sentiflow.tasks.train.data import bucketed_batches, collate
+    from sentiflow.tasks.models.loading import load_classifier
+    from sentiflow.tasks.models.batching import shuffled_length_batches
+    from sentiflow.tasks.models.training.data import collate
 
     teacher, tokenizer = load_torch_model(parent_dir)
     train = encode_split(tokenizer, toy_rows(), LABELS, 32)
     targets = SoftTargets(teacher, len(train), 2)
     seen: set[int] = set()
-    for rows in bucketed_batches(train.lengths, 5, seed=3, epoch=0)[:3]:
+    for rows in shuffled_length_batches(train.lengths, 5, seed=3, epoch=0)[:3]:
         batch = collate(train, rows, tokenizer.pad_token_id)
         batch.pop("labels")
         targets.for_batch(rows, batch)

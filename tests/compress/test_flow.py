@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sentiflow.flows.cli import app
-from sentiflow.tasks.core.classifier import load_classifier
+from sentiflow.tasks.models.loading import load_classifier
 from sentiflow.tasks.core.errors import UserError
 from sentiflow.tasks.warehouse.registry import get_model, list_models
 
@@ -44,7 +44,7 @@ def test_full_auto_tries_every_kind_and_promotes_the_fastest_within_budget(full_
 
 
 def test_every_kind_is_registered_with_a_card_and_loads_through_one_interface(full_auto):
-    from sentiflow.tasks.curate.dataset import load_split
+    from sentiflow.tasks.core.datasets import load_split
 
     home, parent_id = full_auto.home, full_auto.parent_id
     registered = {m.model_id: m for m in list_models(home)}
@@ -80,7 +80,8 @@ def fragile_parent(parent_home):
     import torch
 
     from sentiflow.tasks.compress.encoder import load_torch_model
-    from sentiflow.tasks.warehouse.registry import promote, read_meta, register
+    from sentiflow.tasks.warehouse.registry import promote, register
+    from sentiflow.tasks.models.record import read_meta
 
     home, parent_id = parent_home
     model, tokenizer = load_torch_model(home.model(parent_id))
@@ -115,7 +116,8 @@ def test_bad_inputs_are_one_line_user_errors(parent_home, tmp_path):
 
     from transformers import DistilBertConfig
 
-    from sentiflow.tasks.warehouse.registry import read_meta, register
+    from sentiflow.tasks.models.record import read_meta
+    from sentiflow.tasks.warehouse.registry import register
 
     home, parent_id = parent_home
     args = ["compress", "--home", str(home.root)]

@@ -6,9 +6,9 @@ import numpy as np
 
 from sentiflow.tasks.compress.encoder import count_parameters, load_torch_model
 from sentiflow.tasks.compress.prune import PruneConfig, prune
-from sentiflow.tasks.compress.student_training import SoftTargets, StudentTrainingConfig
-from sentiflow.tasks.train.config import TrainConfig
-from sentiflow.tasks.train.data import encode_split
+from sentiflow.tasks.models.training.student import SoftTargets, StudentTrainingConfig
+from sentiflow.tasks.models.training.config import TrainConfig
+from sentiflow.tasks.models.training.data import encode_split
 from tests.compress.conftest import PARENT_LAYERS
 from tests.train.helpers import toy_rows
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from sentiflow.tasks.compress.quantize import INT8_FILE, ONNX_DIR
-from sentiflow.tasks.core.classifier import load_classifier
+from sentiflow.tasks.models.loading import load_classifier
 from tests.compress.conftest import AGREEMENT_TEXTS, PARENT_LAYERS
 
 

@@ -2,13 +2,14 @@ import duckdb
 import pytest
 
 from sentiflow.tasks.core.errors import UserError
+from sentiflow.tasks.models.record import ModelRecord, read_meta
 from sentiflow.tasks.warehouse import registry
 
 
 def add(home, model_id, **kw):
     (home.model(model_id)).mkdir(parents=True)
     (home.model(model_id) / "weights.bin").write_bytes(b"x" * 100)
-    rec = registry.ModelRecord(
+    rec = ModelRecord(
         model_id=model_id, base_model="base", kind="finetuned", format="torch",
         labels=["negative", "positive"], path=f"models/{model_id}", **kw,
     )
@@ -18,7 +19,7 @@ def add(home, model_id, **kw):
 def test_register_writes_meta_and_row(home):
     rec = add(home, "m1", metrics={"test": {"macro_f1": 0.8}})
     assert rec.size_bytes == 100
-    assert registry.read_meta(home.model("m1")).metrics == {"test": {"macro_f1": 0.8}}
+    assert read_meta(home.model("m1")).metrics == {"test": {"macro_f1": 0.8}}
     [listed] = registry.list_models(home)
     assert (listed.model_id, listed.stage, listed.labels) == ("m1", "candidate", ["negative", "positive"])
 
@@ -36,7 +37,7 @@ def test_promote_archives_the_previous_production_model(home):
 def test_reregistering_keeps_the_stage(home):
     add(home, "m1")
     registry.promote(home, "m1")
-    registry.register(home, registry.read_meta(home.model("m1")))
+    registry.register(home, read_meta(home.model("m1")))
     assert registry.production_model(home).model_id == "m1"
 
 

@@ -12,7 +12,7 @@ from sentiflow.tasks.core.errors import UserError
 from sentiflow.tasks.core.home import Home
 from sentiflow.tasks.curate import service
 from sentiflow.tasks.curate.config import CurationConfig, SplitConfig
-from sentiflow.tasks.curate.dataset import dataset_labels, latest_path, load_report, load_split, resolve_version
+from sentiflow.tasks.core.datasets import dataset_labels, latest_path, load_report, load_split, resolve_version
 from sentiflow.tasks.curate.warehouse import load_curation_stats
 from sentiflow.tasks.warehouse.db import connect_rw
 from tests.curate.corpus import NEGATIVE, POSITIVE, row, write_lake

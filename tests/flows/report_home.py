@@ -15,7 +15,8 @@ import pyarrow.parquet as pq
 from sentiflow.tasks.core.atomic import write_json
 from sentiflow.tasks.core.home import Home
 from sentiflow.tasks.warehouse.db import connect_rw
-from sentiflow.tasks.warehouse.registry import ModelRecord, promote, register
+from sentiflow.tasks.models.record import ModelRecord
+from sentiflow.tasks.warehouse.registry import promote, register
 from sentiflow.tasks.warehouse.runs import RunRecord, record_run
 
 LABELS = ["negative", "positive"]

@@ -12,7 +12,8 @@ from sentiflow.tasks.core.home import Home
 from sentiflow.tasks.core.lake import write_documents_shard
 from sentiflow.tasks.core.schema import DOCUMENT_SCHEMA, make_doc_id
 from sentiflow.tasks.warehouse.db import connect_ro
-from sentiflow.tasks.warehouse.registry import ModelRecord, register
+from sentiflow.tasks.models.record import ModelRecord
+from sentiflow.tasks.warehouse.registry import register
 from tests.flows.conftest import NEGATIVE, NOUNS, POSITIVE
 
 COMPARED = "doc_id, model_id, label, confidence, p_negative, p_positive, polarity"

@@ -7,7 +7,7 @@ import os
 import pytest
 
 from sentiflow.flows.prefect_env import configure_prefect, prefect_home_for
-from sentiflow.flows.runners import check_runner, make_task_runner
+from sentiflow.tasks.core.runners import check_runner, make_task_runner
 from sentiflow.tasks.core.errors import UserError
 
 PREFECT_VARIABLES = [

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from sentiflow.flows.production import choose_production, serving_lineage
-from sentiflow.tasks.warehouse.registry import ModelRecord, production_model, register
+from sentiflow.tasks.models.record import ModelRecord
+from sentiflow.tasks.warehouse.registry import production_model, register
 
 LABELS = ["negative", "positive"]
 

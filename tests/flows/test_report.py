@@ -14,7 +14,7 @@ import pytest
 from sentiflow.tasks.report.build import build_report
 from sentiflow.tasks.report.calibration import reliability_bins, uncalibrate
 from sentiflow.tasks.report.gather import gather
-from sentiflow.tasks.train.evaluate import expected_calibration_error
+from sentiflow.tasks.models.metrics import expected_calibration_error
 from tests.flows.report_home import PARENT_SAME_ROWS, TEMPERATURE, make_report_home, oracle_test_split
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

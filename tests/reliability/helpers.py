@@ -75,7 +75,8 @@ def has_traceback(text: str) -> bool:
 
 def register_tiny_model(home, model_id: str = TINY_MODEL_ID, production: bool = True):
     """A tiny random BERT saved in HOME/models/ID and registered (stage production)."""
-    from sentiflow.tasks.warehouse.registry import ModelRecord, register
+    from sentiflow.tasks.models.record import ModelRecord
+    from sentiflow.tasks.warehouse.registry import register
     from tests.tinybert import make_tiny_bert
 
     folder = home.model(model_id)

@@ -132,7 +132,7 @@ def test_warehouse_load_that_fails_at_commit_changes_nothing(tmp_path, tiny_mode
     """The load's transaction cannot reach the disk: the tables stay as they were, the pending
     predictions stay for the next run, and that run loads them."""
     from sentiflow.tasks.core.home import Home
-    from sentiflow.tasks.warehouse.load import load_scoring_results
+    from sentiflow.tasks.score.load import load_scoring_results
     from sentiflow.tasks.warehouse.runs import RunRecord
     from tests.reliability.helpers import write_review_csv
 

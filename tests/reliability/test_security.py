@@ -244,8 +244,8 @@ def _bin_only_model(folder: Path, marker: Path) -> Path:
 
 
 def test_a_bin_only_model_is_refused_and_never_unpickled(tmp_path):
-    from sentiflow.tasks.core.classifier import load_classifier
-    from sentiflow.tasks.warehouse.registry import ModelRecord
+    from sentiflow.tasks.models.loading import load_classifier
+    from sentiflow.tasks.models.record import ModelRecord
 
     marker = tmp_path / "PWNED"
     folder = _bin_only_model(tmp_path / "models" / "evil", marker)

@@ -10,7 +10,7 @@ from sentiflow.tasks.score import model_cache
 from sentiflow.tasks.score.plan import plan_scoring
 from sentiflow.tasks.score.scorer import score_shard
 from sentiflow.tasks.score.shards import PredictionShards
-from sentiflow.tasks.warehouse.load import load_scoring_results
+from sentiflow.tasks.score.load import load_scoring_results
 from sentiflow.tasks.warehouse.runs import RunRecord
 from tests.warehouse.builders import add_shard, register_model
 

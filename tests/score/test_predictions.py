@@ -5,12 +5,13 @@ from datetime import datetime, timezone
 import numpy as np
 import pytest
 
-from sentiflow.tasks.core.classifier import load_classifier, predict_proba
+from sentiflow.tasks.models.loading import load_classifier
+from sentiflow.tasks.models.classifier import predict_proba
 from sentiflow.tasks.core.errors import UserError
-from sentiflow.tasks.score.batching import length_buckets, score_texts
+from sentiflow.tasks.score.batching import score_texts
 from sentiflow.tasks.score.predictions import PREDICTION_SCHEMA, predictions_table, sentiment_labels
 from sentiflow.tasks.core.atomic import write_json
-from sentiflow.tasks.warehouse.registry import ModelRecord
+from sentiflow.tasks.models.record import ModelRecord
 
 NOW = datetime(2024, 1, 1, tzinfo=timezone.utc)
 
@@ -38,14 +39,6 @@ def test_non_sentiment_labels_are_a_user_error():
         with pytest.raises(UserError, match="needs sentiment classes"):
             sentiment_labels(labels, "m")
     assert sentiment_labels([" Positive", "negative"], "m") == ["positive", "negative"]
-
-
-def test_length_buckets_cover_every_index_once_in_length_order():
-    texts = ["x" * n for n in (5, 1, 9, 3, 7, 2, 8)]
-    buckets = length_buckets(texts, 3)
-    flat = [int(i) for b in buckets for i in b]
-    assert sorted(flat) == list(range(len(texts))) and [len(b) for b in buckets] == [3, 3, 1]
-    assert [len(texts[i]) for i in flat] == sorted(len(t) for t in texts)
 
 
 class RecordingClassifier:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from sentiflow.tasks.core.home import Home
-from sentiflow.tasks.train.config import TrainConfig
+from sentiflow.tasks.models.training.config import TrainConfig
 
 POSITIVE = ["great wonderful film", "lovely happy day", "excellent superb acting", "good fun movie"]
 NEGATIVE = ["awful terrible film", "horrible sad day", "bad boring acting", "dreadful dull movie"]

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from sentiflow.tasks.core.classifier import predict_proba
+from sentiflow.tasks.models.classifier import predict_proba
 from sentiflow.tasks.core.errors import UserError
-from sentiflow.tasks.train.calibrate import calibration_report, fit_temperature
-from sentiflow.tasks.train.evaluate import classification_metrics, evaluate_classifier, expected_calibration_error
+from sentiflow.tasks.models.calibration import calibration_report, fit_temperature
+from sentiflow.tasks.models.metrics import classification_metrics, evaluate_classifier, expected_calibration_error
 
 
 def test_ece_is_zero_when_confidence_matches_accuracy():

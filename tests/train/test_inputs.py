@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from sentiflow.tasks.core.errors import UserError
-from sentiflow.tasks.train.config import make_config
+from sentiflow.tasks.models.training.config import make_config
 from sentiflow.tasks.train.finetune import plan_training
 from tests.train.helpers import TINY_CONFIG, toy_rows, write_dataset
 

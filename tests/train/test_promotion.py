@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from sentiflow.tasks.train.promotion import decide, promote_if_better
-from sentiflow.tasks.warehouse.registry import ModelRecord, get_model, production_model, register
+from sentiflow.tasks.models.record import ModelRecord
+from sentiflow.tasks.warehouse.registry import get_model, production_model, register
 
 
 def _record(model_id: str, f1: float | None, dataset: str = "v1", labels=("negative", "positive")) -> ModelRecord:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sentiflow.tasks.train.checkpoint import latest_checkpoint
+from sentiflow.tasks.models.training.checkpoint import latest_checkpoint
 from tests.train.helpers import TINY_CONFIG, toy_rows
 
 
@@ -98,8 +98,8 @@ def _loop_run(tiny_bert: Path, work_dir: Path, config, resume=False, stop_at: in
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    from sentiflow.tasks.train.data import encode_split
-    from sentiflow.tasks.train.loop import run_training
+    from sentiflow.tasks.models.training.data import encode_split
+    from sentiflow.tasks.models.training.loop import run_training
 
     labels = ["negative", "positive"]
     tokenizer = AutoTokenizer.from_pretrained(tiny_bert)

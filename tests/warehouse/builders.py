@@ -11,6 +11,7 @@ import pyarrow as pa
 from sentiflow.tasks.core import lake
 from sentiflow.tasks.core.home import Home
 from sentiflow.tasks.core.schema import DOCUMENT_SCHEMA, make_doc_id
+from sentiflow.tasks.models.record import ModelRecord
 from sentiflow.tasks.warehouse import registry
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
@@ -35,7 +36,7 @@ def add_shard(home: Home, source: str, texts: list[str], name: str = "part-0.par
 
 def register_model(home: Home, model_id: str, template: Path | None = None,
                    labels: tuple[str, ...] = ("negative", "positive"), temperature: float = 1.0,
-                   stage: str | None = None) -> registry.ModelRecord:
+                   stage: str | None = None) -> ModelRecord:
     """Register a model; its files are a copy of `template` (a tiny BERT) when given."""
     folder = home.model(model_id)
     if template is not None:
@@ -43,7 +44,7 @@ def register_model(home: Home, model_id: str, template: Path | None = None,
     else:
         folder.mkdir(parents=True)
         (folder / "weights.bin").write_bytes(b"x")
-    record = registry.register(home, registry.ModelRecord(
+    record = registry.register(home, ModelRecord(
         model_id=model_id, base_model="tiny-bert", kind="finetuned", format="torch",
         labels=list(labels), path=f"models/{model_id}", temperature=temperature,
     ))

@@ -7,7 +7,7 @@ import pytest
 
 from sentiflow.tasks.score.predictions import predictions_table
 from sentiflow.tasks.score.shards import PredictionShards
-from sentiflow.tasks.warehouse.load import load_scoring_results
+from sentiflow.tasks.score.load import load_scoring_results
 from sentiflow.tasks.warehouse.runs import RunRecord, record_run
 from tests.warehouse.builders import NOW, add_shard
 

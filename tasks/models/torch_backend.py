@@ -7,27 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
-from sentiflow.tasks.warehouse.registry import ModelRecord
-
-
-def pick_device(device: str = "auto") -> str:
-    import torch
-
-    from sentiflow.tasks.core.errors import UserError
-
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device == "cuda" and not torch.cuda.is_available():
-        raise UserError("--device cuda was given but no CUDA GPU is available; use --device cpu or auto")
-    if device not in ("cpu", "cuda"):
-        raise UserError(f"unknown --device {device!r}: use auto, cpu or cuda")
-    return device
-
-
-def length_sorted_batches(lengths: Sequence[int], batch_size: int) -> list[list[int]]:
-    """Indices grouped into batches of similar length, so dynamic padding pads little."""
-    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
-    return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+from sentiflow.tasks.models.batching import padded_batches
+from sentiflow.tasks.models.record import ModelRecord
+from sentiflow.tasks.models.runtime import pick_device
 
 
 class TorchClassifier:
@@ -58,9 +40,7 @@ class TorchClassifier:
         out = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
         if not texts:
             return out
-        ids = self.tokenizer(texts, truncation=True, max_length=self.max_length)["input_ids"]
-        for batch in length_sorted_batches([len(x) for x in ids], batch_size):
-            enc = self.tokenizer.pad({"input_ids": [ids[i] for i in batch]}, return_tensors="pt")
+        for batch, enc in padded_batches(self.tokenizer, texts, self.max_length, batch_size, "pt"):
             enc = {k: v.to(self.device) for k, v in enc.items()}
             with torch.inference_mode(), torch.autocast(
                 device_type="cuda", dtype=torch.bfloat16, enabled=self.device == "cuda"

@@ -9,30 +9,21 @@ with its batch-mates (predictions very rarely); scores are reproducible for the 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from sentiflow.tasks.core.errors import UserError
-from sentiflow.tasks.train.torch_classifier import length_sorted_batches
-from sentiflow.tasks.warehouse.registry import ModelRecord
+from sentiflow.tasks.models.batching import padded_batches
+from sentiflow.tasks.models.record import ModelRecord
+from sentiflow.tasks.models.runtime import default_threads
 
 ONNX_DIR = "onnx"
 # int8 runs fastest in small batches: MiniLM int8 on 2 cores, SST-2 dev, did 374 texts/s in
 # batches of 16 and 334 in batches of 64 (torch fp32 is the other way round: 164 and 201);
 # the activations of a small batch stay in cache between the quantize and matmul steps
 MAX_BATCH = 16
-
-
-def default_threads() -> int:
-    """Physical cores this process may use: ORT's intra-op pool gains nothing from hyperthreads."""
-    import psutil
-
-    available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    physical = psutil.cpu_count(logical=False) or available
-    return max(1, min(available, physical))
 
 
 def find_onnx_file(model_dir: Path) -> Path:
@@ -60,7 +51,7 @@ class OnnxClassifier:
         options.intra_op_num_threads = threads or default_threads()
         options.inter_op_num_threads = 1  # one request at a time; parallelism is inside each op
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        # idle pool threads wait passively, as torch's OpenMP threads do (tasks/train/__init__.py):
+        # idle pool threads wait passively, as torch's OpenMP threads do (tasks/models/__init__.py):
         # spinning threads steal the cores other processes on a shared machine need
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         session = ort.InferenceSession(
@@ -74,9 +65,7 @@ class OnnxClassifier:
         out = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
         if not texts:
             return out
-        ids = self.tokenizer(texts, truncation=True, max_length=self.max_length)["input_ids"]
-        for batch in length_sorted_batches([len(x) for x in ids], min(batch_size, MAX_BATCH)):
-            enc = self.tokenizer.pad({"input_ids": [ids[i] for i in batch]}, return_tensors="np")
+        for batch, enc in padded_batches(self.tokenizer, texts, self.max_length, min(batch_size, MAX_BATCH), "np"):
             feed = {
                 "input_ids": enc["input_ids"].astype(np.int64),
                 "attention_mask": enc["attention_mask"].astype(np.int64),

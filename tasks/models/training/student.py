@@ -29,9 +29,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sentiflow.tasks.train.config import TrainConfig
-from sentiflow.tasks.train.data import EncodedSplit, bucketed_batches, collate
-from sentiflow.tasks.train.loop import lr_factor, make_optimizer, plan_steps
+from sentiflow.tasks.models.training.config import TrainConfig
+from sentiflow.tasks.models.training.data import EncodedSplit, collate
+from sentiflow.tasks.models.batching import shuffled_length_batches
+from sentiflow.tasks.models.training.loop import lr_factor, make_optimizer, plan_steps
 
 if TYPE_CHECKING:
     import torch
@@ -167,7 +168,7 @@ def train_student(
     while result.steps < result.planned_steps and not result.stopped_by_time:
         epoch, position = divmod(result.steps, per_epoch)
         if position == 0:
-            batches = bucketed_batches(train.lengths, recipe.batch_size, recipe.seed, epoch)
+            batches = shuffled_length_batches(train.lengths, recipe.batch_size, recipe.seed, epoch)
         rows = batches[position]
         for group in optimizer.param_groups:
             group["lr"] = recipe.lr * lr_factor(result.steps, result.planned_steps, recipe.warmup_ratio)

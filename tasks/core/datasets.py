@@ -14,6 +14,7 @@ negative | neutral | positive), source, cluster_id.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -103,3 +104,41 @@ def dataset_labels(home: Home, version: str = LATEST) -> list[str]:
             present.update(load_split(home, version, split)["label"].dropna().unique())
         labels = present
     return sorted(labels)
+
+
+@dataclass
+class DatasetSplits:
+    """The three splits of one dataset version, checked, and its label set in id order."""
+
+    version: str
+    labels: list[str]
+    train: pd.DataFrame
+    validation: pd.DataFrame
+    test: pd.DataFrame
+
+
+def load_dataset(home: Home, dataset: str = "latest") -> DatasetSplits:
+    """Resolve and load a curated dataset; raise a UserError if it cannot train a classifier."""
+    version = resolve_version(home, dataset)
+    frames = {split: load_split(home, version, split) for split in SPLITS}
+    for split, frame in frames.items():
+        if len(frame) == 0:
+            raise UserError(
+                f"dataset {version} has an empty {split} split ({home.dataset(version) / split}); "
+                "curate more labelled data (`sentiflow curate`)"
+            )
+        missing = frame["label"].isna().sum()
+        if missing:
+            raise UserError(f"dataset {version} {split} split has {missing} rows without a label; re-curate it")
+    labels = list(dataset_labels(home, version))
+    present = sorted(set(frames["train"]["label"]))
+    if len(present) < 2:
+        raise UserError(
+            f"dataset {version} train split has one class only ({present[0]!r}); a classifier needs "
+            "at least two: add labelled data of another class and re-curate"
+        )
+    for split, frame in frames.items():
+        unknown = sorted(set(frame["label"]) - set(labels))
+        if unknown:
+            raise UserError(f"dataset {version} {split} split has labels {unknown} outside its label set {labels}")
+    return DatasetSplits(version, labels, frames["train"], frames["validation"], frames["test"])

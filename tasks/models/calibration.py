@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from sentiflow.tasks.core.classifier import softmax
-from sentiflow.tasks.train.evaluate import expected_calibration_error, negative_log_likelihood
+from sentiflow.tasks.models.classifier import softmax
+from sentiflow.tasks.models.metrics import expected_calibration_error, negative_log_likelihood
 
 T_RANGE = (0.05, 20.0)  # search bounds for T; outside them the logits carry no usable signal
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from sentiflow.tasks.core.classifier import Classifier, softmax
+from sentiflow.tasks.models.classifier import Classifier, softmax
 from sentiflow.tasks.core.errors import UserError
 
 ECE_BINS = 15  # equal-width confidence bins, as in Guo et al. 2017

@@ -18,12 +18,13 @@ from typing import Any
 
 import numpy as np
 
-from sentiflow.tasks.train.checkpoint import (
+from sentiflow.tasks.models.training.checkpoint import (
     BEST_WEIGHTS, latest_checkpoint, load_checkpoint, load_weights, save_checkpoint, save_weights,
 )
-from sentiflow.tasks.train.config import TrainConfig
-from sentiflow.tasks.train.data import EncodedSplit, bucketed_batches, collate, padding_share
-from sentiflow.tasks.train.evaluate import classification_metrics
+from sentiflow.tasks.models.training.config import TrainConfig
+from sentiflow.tasks.models.training.data import EncodedSplit, collate
+from sentiflow.tasks.models.batching import shuffled_length_batches, padding_share
+from sentiflow.tasks.models.metrics import classification_metrics
 
 
 NLL_MIN_GAIN = 1e-4  # validation loss drop (nats) that counts as a gain when macro-F1 ties
@@ -112,7 +113,7 @@ def lr_factor(step: int, total: int, warmup_ratio: float) -> float:
 def validation_metrics(model: Any, tokenizer: Any, split: EncodedSplit, labels: Sequence[str], device: str,
                        max_len: int, batch_size: int) -> dict[str, Any]:
     """Macro-F1 and friends of the model as it is now (eval mode, inference_mode)."""
-    from sentiflow.tasks.train.torch_classifier import TorchClassifier
+    from sentiflow.tasks.models.torch_backend import TorchClassifier
 
     was_training = model.training
     model.eval()
@@ -127,7 +128,7 @@ def _header(train: EncodedSplit, validation: EncodedSplit, config: TrainConfig, 
     import torch
 
     budget = f"{config.max_minutes:g} min" if config.max_minutes else "none"
-    pad = padding_share(train.lengths, bucketed_batches(train.lengths, config.batch_size, config.seed, 0))
+    pad = padding_share(train.lengths, shuffled_length_batches(train.lengths, config.batch_size, config.seed, 0))
     lines = [
         f"train examples {len(train)}, validation examples {len(validation)}, labels {list(labels)}",
         f"batch size {config.batch_size}, {per_epoch} steps/epoch, {total} steps ({config.epochs:g} epochs"
@@ -176,7 +177,7 @@ class _TrainingRun:
 
         epoch, position = divmod(self.state.step, self.per_epoch)
         if epoch != self._batches_epoch:
-            self._batches = bucketed_batches(self.train.lengths, self.config.batch_size, self.config.seed, epoch)
+            self._batches = shuffled_length_batches(self.train.lengths, self.config.batch_size, self.config.seed, epoch)
             self._batches_epoch = epoch
         started = time.monotonic()
         indices = self._batches[position]

@@ -9,15 +9,11 @@ and batch order keeps the gradient noise of a random order. Everything is a pure
 
 from __future__ import annotations
 
-import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-
-POOL_BATCHES = 50  # batches per length-sorting pool: larger pads less, smaller shuffles more
-
 
 @dataclass
 class EncodedSplit:
@@ -51,20 +47,6 @@ def encode_split(tokenizer: Any, frame: pd.DataFrame, labels: Sequence[str], max
     return EncodedSplit(input_ids=list(input_ids), label_ids=label_ids, texts=texts)
 
 
-def bucketed_batches(lengths: Sequence[int], batch_size: int, seed: int, epoch: int) -> list[list[int]]:
-    """One epoch's batches of row indices: shuffled, length-sorted within pools, batch order shuffled."""
-    rng = random.Random(seed * 1_000_003 + epoch)
-    order = list(range(len(lengths)))
-    rng.shuffle(order)
-    pool_size = batch_size * POOL_BATCHES
-    batches: list[list[int]] = []
-    for start in range(0, len(order), pool_size):
-        pool = sorted(order[start : start + pool_size], key=lambda i: lengths[i])
-        batches.extend(pool[i : i + batch_size] for i in range(0, len(pool), batch_size))
-    rng.shuffle(batches)
-    return batches
-
-
 def collate(split: EncodedSplit, batch: Sequence[int], pad_id: int) -> dict[str, Any]:
     """Tensors for one batch, padded to the batch's longest text (right padding)."""
     import torch
@@ -78,10 +60,3 @@ def collate(split: EncodedSplit, batch: Sequence[int], pad_id: int) -> dict[str,
         attention_mask[row, : len(ids)] = 1
     labels = torch.tensor([split.label_ids[i] for i in batch], dtype=torch.long)
     return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
-
-
-def padding_share(lengths: Sequence[int], batches: Sequence[Sequence[int]]) -> float:
-    """Fraction of token slots that are padding under these batches (0 = none)."""
-    real = sum(lengths[i] for b in batches for i in b)
-    slots = sum(len(b) * max(lengths[i] for i in b) for b in batches if b)
-    return 0.0 if slots == 0 else 1.0 - real / slots

@@ -1,0 +1,56 @@
+"""Length-sorted batching, the one helper every model path uses.
+
+A batch is padded to its longest text, so one 500-token review among 63 tweets makes the
+whole batch cost 64 x 500 tokens. Grouping texts of similar length keeps padding small:
+inference sorts all its texts by length (`length_sorted_batches`, `padded_batches`);
+training sorts within shuffled pools so batches stay nearly uniform while the order stays
+random (`shuffled_length_batches`). Results are always put back in input order by the caller.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+POOL_BATCHES = 50  # training: batches per length-sorting pool; larger pads less, smaller shuffles more
+
+
+def length_sorted_batches(lengths: Sequence[int], batch_size: int) -> list[np.ndarray]:
+    """Indices grouped into consecutive batches of the length order (shortest first, stable)."""
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    order = np.argsort(np.asarray(lengths, dtype=np.int64), kind="stable")
+    return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+
+
+def padded_batches(
+    tokenizer: Any, texts: Sequence[str], max_length: int, batch_size: int, return_tensors: str
+) -> Iterator[tuple[np.ndarray, Any]]:
+    """Tokenise `texts` once (truncated), then yield (indices, padded encoding) per length batch."""
+    ids = tokenizer(list(texts), truncation=True, max_length=max_length)["input_ids"]
+    for batch in length_sorted_batches([len(x) for x in ids], batch_size):
+        yield batch, tokenizer.pad({"input_ids": [ids[i] for i in batch]}, return_tensors=return_tensors)
+
+
+def shuffled_length_batches(lengths: Sequence[int], batch_size: int, seed: int, epoch: int) -> list[list[int]]:
+    """One epoch's batches of row indices: shuffled, length-sorted within pools, batch order shuffled."""
+    rng = random.Random(seed * 1_000_003 + epoch)
+    order = list(range(len(lengths)))
+    rng.shuffle(order)
+    pool_size = batch_size * POOL_BATCHES
+    batches: list[list[int]] = []
+    for start in range(0, len(order), pool_size):
+        pool = sorted(order[start : start + pool_size], key=lambda i: lengths[i])
+        batches.extend(pool[i : i + batch_size] for i in range(0, len(pool), batch_size))
+    rng.shuffle(batches)
+    return batches
+
+
+def padding_share(lengths: Sequence[int], batches: Sequence[Sequence[int]]) -> float:
+    """Fraction of token slots that are padding under these batches (0 = none)."""
+    real = sum(lengths[i] for b in batches for i in b)
+    slots = sum(len(b) * max(lengths[i] for i in b) for b in batches if b)
+    return 0.0 if slots == 0 else 1.0 - real / slots
