@@ -42,8 +42,12 @@ TARGETS = {"size_ratio": 4.0, "throughput_ratio": 3.0, "accuracy_drop_points": 1
 
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--parent-home", type=Path, default=REPO / "bench-out" / "sst2-home",
-                   help="bench_train_sst2.py's home, where the parent is")
+    p.add_argument(
+        "--parent-home",
+        type=Path,
+        default=REPO / "bench-out" / "sst2-home",
+        help="bench_train_sst2.py's home, where the parent is",
+    )
     p.add_argument("--home", type=Path, default=REPO / "bench-out" / "compress-home", help="this benchmark's home")
     p.add_argument("--parent", default=None, help="model id of the parent (default: the one bench_train_sst2 trained)")
     p.add_argument("--train-minutes", type=float, default=30.0, help="budget when the parent must be trained first")
@@ -65,8 +69,18 @@ def find_parent(home: Path, args: argparse.Namespace) -> str:
     results = home / "bench_train_sst2.json"
     if not results.is_file():
         print(f"no SST-2 model in {home}: running bench_train_sst2.py ({args.train_minutes:g} min budget)", flush=True)
-        subprocess.run([sys.executable, str(REPO / "benchmarks" / "bench_train_sst2.py"), "--skip-throughput",
-                        "--out", str(home), "--minutes", str(args.train_minutes)], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                str(REPO / "benchmarks" / "bench_train_sst2.py"),
+                "--skip-throughput",
+                "--out",
+                str(home),
+                "--minutes",
+                str(args.train_minutes),
+            ],
+            check=True,
+        )
     return json.loads(results.read_text())["training"]["model_id"]
 
 
@@ -92,9 +106,16 @@ def compress(home: Path, parent: str, args: argparse.Namespace) -> dict[str, Any
     from sentiflow.flows.compress import compress_flow
 
     started = time.monotonic()
-    summary = compress_flow(home=str(home), model=parent, method="auto", profile=args.profile,
-                            max_accuracy_drop=args.max_accuracy_drop, target_layers=args.target_layers,
-                            max_minutes=args.max_minutes, promote=False)
+    summary = compress_flow(
+        home=str(home),
+        model=parent,
+        method="auto",
+        profile=args.profile,
+        max_accuracy_drop=args.max_accuracy_drop,
+        target_layers=args.target_layers,
+        max_minutes=args.max_minutes,
+        promote=False,
+    )
     summary["wall_seconds"] = round(time.monotonic() - started, 1)
     print(f"compress (auto, {args.profile}) took {summary['wall_seconds'] / 60:.1f} min: {summary['reason']}")
     return summary
@@ -110,22 +131,26 @@ def last_summary(home: Path, parent: str) -> dict[str, Any]:
         summary = json.loads(earlier.read_text()).get("compress", {})
         if summary.get("method") == "auto" and summary.get("parent", {}).get("model_id") == parent:
             return summary  # the compress run's own summary, kept by every later --skip-compress
-    rows = [{"model_id": m.model_id, "kind": m.kind, "error": None}
-            for m in reversed(list_models(Home.at(home))) if m.parent_id == parent]
+    rows = [
+        {"model_id": m.model_id, "kind": m.kind, "error": None}
+        for m in reversed(list_models(Home.at(home)))
+        if m.parent_id == parent
+    ]
     return {"candidates": rows, "chosen": None, "reason": "--skip-compress: no choice made in this run"}
 
 
-def measure_all(home: Path, models: dict[str, str], texts: list[str], gold: list[str],
-                args: argparse.Namespace) -> dict[str, dict[str, Any]]:
+def measure_all(
+    home: Path, models: dict[str, str], texts: list[str], gold: list[str], args: argparse.Namespace
+) -> dict[str, dict[str, Any]]:
     """Every model on the same texts and threads, through compress's own measure_speed (models
     take turns pass by pass, so load on the shared machine hits them alike)."""
     import numpy as np
 
     from sentiflow.tasks.compress.measure import EvalSets, LabelledTexts, measure_speed
-    from sentiflow.tasks.models.runtime import default_threads
     from sentiflow.tasks.models.loading import load_classifier
     from sentiflow.tasks.models.metrics import gold_ids
     from sentiflow.tasks.models.record import folder_size
+    from sentiflow.tasks.models.runtime import default_threads
 
     threads = args.threads or default_threads()
     loaded = {mid: load_classifier(home / "models" / mid, device="cpu", threads=threads) for mid in models}
@@ -134,9 +159,14 @@ def measure_all(home: Path, models: dict[str, str], texts: list[str], gold: list
     predictions = {mid: clf.logits(texts, batch_size=64).argmax(1) for mid, clf in loaded.items()}
     parent_pred = predictions[next(iter(models))]
     return {
-        mid: {"kind": models[mid], "size_bytes": folder_size(home / "models" / mid), **speed[mid],
-              "accuracy": float(np.mean(pred == dev.gold)), "agreement": float(np.mean(pred == parent_pred)),
-              "threads": threads}
+        mid: {
+            "kind": models[mid],
+            "size_bytes": folder_size(home / "models" / mid),
+            **speed[mid],
+            "accuracy": float(np.mean(pred == dev.gold)),
+            "agreement": float(np.mean(pred == parent_pred)),
+            "threads": threads,
+        }
         for mid, pred in predictions.items()
     }
 
@@ -144,8 +174,10 @@ def measure_all(home: Path, models: dict[str, str], texts: list[str], gold: list
 def report(results: dict[str, dict[str, Any]], parent: str, chosen: str | None, n_texts: int) -> dict[str, Any]:
     base = results[parent]
     print(f"\nSST-2 dev ({n_texts} sentences), {results[parent]['threads']} threads; ratios vs the fp32 parent")
-    header = f"{'model':58} {'kind':20} {'size MB':>8} {'x':>5} {'texts/s':>8} {'x':>5} {'p50 ms':>7} {'x':>5} " \
-             f"{'acc':>7} {'drop':>6} {'agree':>6}"
+    header = (
+        f"{'model':58} {'kind':20} {'size MB':>8} {'x':>5} {'texts/s':>8} {'x':>5} {'p50 ms':>7} {'x':>5} "
+        f"{'acc':>7} {'drop':>6} {'agree':>6}"
+    )
     print(header)
     for mid, r in results.items():
         r["size_ratio"] = base["size_bytes"] / r["size_bytes"]
@@ -153,10 +185,12 @@ def report(results: dict[str, dict[str, Any]], parent: str, chosen: str | None, 
         r["latency_p50_ratio"] = base["latency_ms_p50"] / r["latency_ms_p50"]
         r["accuracy_drop_points"] = (base["accuracy"] - r["accuracy"]) * 100
         mark = " <- auto" if mid == chosen else ""
-        print(f"{mid[:58]:58} {r['kind'][:20]:20} {r['size_bytes'] / 1e6:8.1f} {r['size_ratio']:5.2f} "
-              f"{r['throughput']:8.0f} {r['throughput_ratio']:5.2f} {r['latency_ms_p50']:7.2f} "
-              f"{r['latency_p50_ratio']:5.2f} {r['accuracy']:7.4f} {r['accuracy_drop_points']:6.2f} "
-              f"{r['agreement']:6.3f}{mark}")
+        print(
+            f"{mid[:58]:58} {r['kind'][:20]:20} {r['size_bytes'] / 1e6:8.1f} {r['size_ratio']:5.2f} "
+            f"{r['throughput']:8.0f} {r['throughput_ratio']:5.2f} {r['latency_ms_p50']:7.2f} "
+            f"{r['latency_p50_ratio']:5.2f} {r['accuracy']:7.4f} {r['accuracy_drop_points']:6.2f} "
+            f"{r['agreement']:6.3f}{mark}"
+        )
     verdict: dict[str, Any] = {"chosen": chosen}
     if chosen in results:
         r = results[chosen]
@@ -165,10 +199,12 @@ def report(results: dict[str, dict[str, Any]], parent: str, chosen: str | None, 
             "throughput_ratio": r["throughput_ratio"] >= TARGETS["throughput_ratio"],
             "accuracy_drop_points": r["accuracy_drop_points"] <= TARGETS["accuracy_drop_points"],
         }
-        print(f"\nauto's choice {chosen}: {r['size_ratio']:.2f}x smaller (target >= 4), "
-              f"{r['throughput_ratio']:.2f}x throughput (target >= 3), accuracy drop {r['accuracy_drop_points']:.2f} "
-              f"points (target <= 1.0, stretch 0.5): " + ", ".join(
-                  f"{k} {'met' if ok else 'NOT met'}" for k, ok in checks.items()))
+        print(
+            f"\nauto's choice {chosen}: {r['size_ratio']:.2f}x smaller (target >= 4), "
+            f"{r['throughput_ratio']:.2f}x throughput (target >= 3), accuracy drop {r['accuracy_drop_points']:.2f} "
+            f"points (target <= 1.0, stretch 0.5): "
+            + ", ".join(f"{k} {'met' if ok else 'NOT met'}" for k, ok in checks.items())
+        )
         verdict["targets_met"] = checks
     else:
         print("\nauto chose nothing in this run")
@@ -195,8 +231,9 @@ def main() -> None:
     results = measure_all(home, models, texts, [BINARY[x] for x in dev["label"]], args)
     verdict = report(results, parent, summary.get("chosen"), len(texts))
     load = os.getloadavg()
-    print(f"machine load average during the run: {load[0]:.1f} (1 min), {load[2]:.1f} (15 min) on "
-          f"{os.cpu_count()} CPUs")
+    print(
+        f"machine load average during the run: {load[0]:.1f} (1 min), {load[2]:.1f} (15 min) on {os.cpu_count()} CPUs"
+    )
     out = {"parent": parent, "compress": summary, "dev": results, "verdict": verdict, "load_average": load}
     (home / "bench_compress.json").write_text(json.dumps(out, indent=2, default=str))
     print(f"results: {home / 'bench_compress.json'}")

@@ -24,11 +24,11 @@ from pathlib import Path
 
 import numpy as np
 
+from sentiflow.tasks.core.datasets import load_split
 from sentiflow.tasks.core.home import Home
 from sentiflow.tasks.core.settings import Settings
 from sentiflow.tasks.curate import service
 from sentiflow.tasks.curate.config import CurationConfig, DedupConfig
-from sentiflow.tasks.core.datasets import load_split
 from sentiflow.tasks.curate.dedup import NearDuplicateIndex
 from sentiflow.tasks.curate.labels import SCHEMES, clean_label
 from sentiflow.tasks.curate.step import Doc
@@ -54,10 +54,21 @@ def curate(home: Home) -> str:
 
 
 def _docs(frame) -> list[Doc]:
-    return [Doc(doc_id=r.doc_id, text=r.text, source=r.source, origin=r.origin,
-                text_original=r.text_original, label_original=r.label_original, label=r.label,
-                label_confidence=r.label_confidence, split_given=None, cluster_id=r.cluster_id)
-            for r in frame.itertuples()]
+    return [
+        Doc(
+            doc_id=r.doc_id,
+            text=r.text,
+            source=r.source,
+            origin=r.origin,
+            text_original=r.text_original,
+            label_original=r.label_original,
+            label=r.label,
+            label_confidence=r.label_confidence,
+            split_given=None,
+            cluster_id=r.cluster_id,
+        )
+        for r in frame.itertuples()
+    ]
 
 
 def raw_dataset(home: Home, curated: str) -> tuple[str, int]:
@@ -80,9 +91,21 @@ def raw_dataset(home: Home, curated: str) -> tuple[str, int]:
             close.add(a)
     near_eval = np.isin(keys[:n], np.fromiter(close, dtype=np.int64))
     train = lake[~near_eval]
-    train_docs = [Doc(doc_id=r.doc_id, text=r.text, source=r.source, origin=r.origin, text_original=r.text,
-                      label_original=r.label, label=r.label, label_confidence=r.label_confidence,
-                      split_given=None, cluster_id=r.doc_id) for r in train.itertuples()]
+    train_docs = [
+        Doc(
+            doc_id=r.doc_id,
+            text=r.text,
+            source=r.source,
+            origin=r.origin,
+            text_original=r.text,
+            label_original=r.label,
+            label=r.label,
+            label_confidence=r.label_confidence,
+            split_given=None,
+            cluster_id=r.doc_id,
+        )
+        for r in train.itertuples()
+    ]
     splits = {"train": train_docs, **{s: _docs(f) for s, f in evaluation.items()}}
     version = f"raw-{curated.split('-', 1)[1]}"
     labels = sorted({d.label for docs in splits.values() for d in docs})
@@ -113,17 +136,25 @@ def main() -> None:
     curated = curate(home)
     raw, guarded = raw_dataset(home, curated)
     sizes = {v: len(load_split(home, v, "train")) for v in (raw, curated)}
-    print(f"home {home.root}; train rows: raw {sizes[raw]:,} ({guarded:,} near-copies of evaluation rows left out), "
-          f"curated {sizes[curated]:,}; test rows (both): {len(load_split(home, curated, 'test')):,}")
-    results = {name: train_and_score(home, version, args.steps, args.seed)
-               for name, version in (("raw", raw), ("curated", curated))}
+    print(
+        f"home {home.root}; train rows: raw {sizes[raw]:,} ({guarded:,} near-copies of evaluation rows left out), "
+        f"curated {sizes[curated]:,}; test rows (both): {len(load_split(home, curated, 'test')):,}"
+    )
+    results = {
+        name: train_and_score(home, version, args.steps, args.seed)
+        for name, version in (("raw", raw), ("curated", curated))
+    }
     for name, r in results.items():
         t = r["test"]
-        print(f"{name:8s} test accuracy {t['accuracy']:.4f}  macro-F1 {t['macro_f1']:.4f}  "
-              f"({r['steps']} steps, {r['minutes']:.1f} min)")
+        print(
+            f"{name:8s} test accuracy {t['accuracy']:.4f}  macro-F1 {t['macro_f1']:.4f}  "
+            f"({r['steps']} steps, {r['minutes']:.1f} min)"
+        )
     delta = results["curated"]["test"]["accuracy"] - results["raw"]["test"]["accuracy"]
-    print(f"curated - raw: accuracy {delta:+.4f}, macro-F1 "
-          f"{results['curated']['test']['macro_f1'] - results['raw']['test']['macro_f1']:+.4f}")
+    print(
+        f"curated - raw: accuracy {delta:+.4f}, macro-F1 "
+        f"{results['curated']['test']['macro_f1'] - results['raw']['test']['macro_f1']:+.4f}"
+    )
 
 
 if __name__ == "__main__":

@@ -57,7 +57,7 @@ class ShingleSets:
         self.bounds = np.concatenate([[0], np.cumsum(counts)])
 
     def __getitem__(self, i: int) -> set[int]:
-        return set(self.hashes[self.bounds[i]:self.bounds[i + 1]].tolist())
+        return set(self.hashes[self.bounds[i] : self.bounds[i + 1]].tolist())
 
 
 def jaccard(a: set[int], b: set[int]) -> float:
@@ -151,8 +151,12 @@ def baseline(texts: list[str]) -> np.ndarray:
     lsh = MinHashLSH(num_perm=CONFIG.num_perm, params=(CONFIG.bands, CONFIG.rows))
     for i, m in enumerate(minhashes):
         lsh.insert(i, m)
-    links = [(i, j) for i, m in enumerate(minhashes) for j in lsh.query(m)
-             if j > i and m.jaccard(minhashes[j]) >= CONFIG.threshold]
+    links = [
+        (i, j)
+        for i, m in enumerate(minhashes)
+        for j in lsh.query(m)
+        if j > i and m.jaccard(minhashes[j]) >= CONFIG.threshold
+    ]
     return _components(len(texts), np.array(links, dtype=np.int64).reshape(-1, 2))
 
 
@@ -164,14 +168,14 @@ def _components(n: int, links: np.ndarray) -> np.ndarray:
 def pairs_within(labels: np.ndarray) -> set[tuple[int, int]]:
     order = np.argsort(labels, kind="stable")
     groups = np.split(order, np.flatnonzero(np.diff(labels[order])) + 1)
-    return {(int(a), int(b)) for g in groups if len(g) > 1 for i, a in enumerate(sorted(g)) for b in sorted(g)[i + 1:]}
+    return {(int(a), int(b)) for g in groups if len(g) > 1 for i, a in enumerate(sorted(g)) for b in sorted(g)[i + 1 :]}
 
 
 def true_pairs(truth: list[tuple[int, int]]) -> set[tuple[int, int]]:
     groups: dict[int, set[int]] = {}
     for copy, original in truth:
         groups.setdefault(original, {original}).add(copy)
-    return {(a, b) for g in groups.values() for i, a in enumerate(sorted(g)) for b in sorted(g)[i + 1:]}
+    return {(a, b) for g in groups.values() for i, a in enumerate(sorted(g)) for b in sorted(g)[i + 1 :]}
 
 
 def score(labels: np.ndarray, truth: set[tuple[int, int]]) -> tuple[float, float]:
@@ -202,21 +206,27 @@ def main() -> None:
     texts, truth = build_corpus(args.docs)
     sets = ShingleSets(texts)
     true_j = np.array([jaccard(sets[c], sets[o]) for c, o in truth])
-    print(f"corpus: {len(texts):,} documents, {len(truth):,} injected near duplicates "
-          f"(built in {time.perf_counter() - start:.0f}s); exact Jaccard of injected pairs: "
-          f"min {true_j.min():.2f}, 5th pct {np.percentile(true_j, 5):.2f}, median {np.median(true_j):.2f}, "
-          f"{(true_j >= CONFIG.threshold).mean():.1%} >= threshold {CONFIG.threshold}")
-    print(f"config: word 1..{CONFIG.shingle_words}-gram shingles, {CONFIG.num_perm} permutations, "
-          f"{CONFIG.bands} bands x {CONFIG.rows} rows, estimated Jaccard >= {CONFIG.threshold}")
+    print(
+        f"corpus: {len(texts):,} documents, {len(truth):,} injected near duplicates "
+        f"(built in {time.perf_counter() - start:.0f}s); exact Jaccard of injected pairs: "
+        f"min {true_j.min():.2f}, 5th pct {np.percentile(true_j, 5):.2f}, median {np.median(true_j):.2f}, "
+        f"{(true_j >= CONFIG.threshold).mean():.1%} >= threshold {CONFIG.threshold}"
+    )
+    print(
+        f"config: word 1..{CONFIG.shingle_words}-gram shingles, {CONFIG.num_perm} permutations, "
+        f"{CONFIG.bands} bands x {CONFIG.rows} rows, estimated Jaccard >= {CONFIG.threshold}"
+    )
 
     truth_pairs = true_pairs(truth)
     labels, seconds = timed(ours, texts, args.repeats)
     precision, recall = score(labels, truth_pairs)
     strong = true_pairs([t for t, j in zip(truth, true_j) if j >= CONFIG.threshold])
     recall_strong = len(pairs_within(labels) & strong) / max(len(strong), 1)
-    print(f"ours, {len(texts):,} docs: precision {precision:.4f}, recall {recall:.4f} "
-          f"(recall on pairs with exact Jaccard >= {CONFIG.threshold}: {recall_strong:.4f}), "
-          f"median {seconds:.1f}s over {args.repeats} runs = {len(texts) / seconds:,.0f} docs/s")
+    print(
+        f"ours, {len(texts):,} docs: precision {precision:.4f}, recall {recall:.4f} "
+        f"(recall on pairs with exact Jaccard >= {CONFIG.threshold}: {recall_strong:.4f}), "
+        f"median {seconds:.1f}s over {args.repeats} runs = {len(texts) / seconds:,.0f} docs/s"
+    )
 
     sub = texts[: args.baseline_docs]
     sub_truth = true_pairs([(c, o) for c, o in truth if c < len(sub) and o < len(sub)])
@@ -225,16 +235,24 @@ def main() -> None:
     bp, br = score(base_labels, sub_truth)
     op, orr = score(sub_labels, sub_truth)
     base_rate, sub_rate, full_rate = len(sub) / base_seconds, len(sub) / sub_seconds, len(texts) / seconds
-    print(f"baseline (datasketch MinHash.update per shingle + MinHashLSH), first {len(sub):,} docs: "
-          f"precision {bp:.4f}, recall {br:.4f}, {base_seconds:.1f}s = {base_rate:,.0f} docs/s")
-    print(f"ours on the same {len(sub):,} docs: precision {op:.4f}, recall {orr:.4f}, median {sub_seconds:.1f}s "
-          f"= {sub_rate:,.0f} docs/s")
+    print(
+        f"baseline (datasketch MinHash.update per shingle + MinHashLSH), first {len(sub):,} docs: "
+        f"precision {bp:.4f}, recall {br:.4f}, {base_seconds:.1f}s = {base_rate:,.0f} docs/s"
+    )
+    print(
+        f"ours on the same {len(sub):,} docs: precision {op:.4f}, recall {orr:.4f}, median {sub_seconds:.1f}s "
+        f"= {sub_rate:,.0f} docs/s"
+    )
     _, ds_seconds = timed(lambda t: ours(t, lsh="datasketch"), sub, 1)
-    print(f"ours with datasketch's MinHashLSH for the banding (same signatures and pairs), same {len(sub):,} docs: "
-          f"{ds_seconds:.1f}s = {len(sub) / ds_seconds:,.0f} docs/s ({len(sub) / ds_seconds / base_rate:.1f}x baseline)")
-    print(f"speed-up vs baseline: {sub_rate / base_rate:.1f}x on the same {len(sub):,} docs; "
-          f"{full_rate / base_rate:.1f}x for ours on all {len(texts):,} docs vs the baseline's per-doc rate "
-          f"(extrapolated from {len(sub):,})")
+    print(
+        f"ours with datasketch's MinHashLSH for the banding (same signatures and pairs), same {len(sub):,} docs: "
+        f"{ds_seconds:.1f}s = {len(sub) / ds_seconds:,.0f} docs/s ({len(sub) / ds_seconds / base_rate:.1f}x baseline)"
+    )
+    print(
+        f"speed-up vs baseline: {sub_rate / base_rate:.1f}x on the same {len(sub):,} docs; "
+        f"{full_rate / base_rate:.1f}x for ours on all {len(texts):,} docs vs the baseline's per-doc rate "
+        f"(extrapolated from {len(sub):,})"
+    )
     ok = precision >= 0.95 and recall >= 0.95 and full_rate / base_rate >= 3
     print(f"targets (P, R >= 0.95; >= 3x): {'met' if ok else 'NOT met'}")
 

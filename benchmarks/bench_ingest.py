@@ -75,7 +75,7 @@ def noisy(sentence: str, rng: random.Random) -> str:
         w = words[i]
         if len(w) > 3:
             j = rng.randrange(len(w) - 1)
-            words[i] = w[:j] + w[j + 1] + w[j] + w[j + 2:]  # a typo
+            words[i] = w[:j] + w[j + 1] + w[j] + w[j + 2 :]  # a typo
     text = " ".join(words)
     r = rng.random()
     if r < 0.2:
@@ -151,7 +151,9 @@ def main() -> None:
     if not corpus.exists():
         t = time.perf_counter()
         rows = make_corpus(corpus, args.size_mb)
-        print(f"generated {corpus} ({corpus.stat().st_size / 1e6:.0f} MB, {rows:,} rows) in {time.perf_counter() - t:.0f}s")
+        print(
+            f"generated {corpus} ({corpus.stat().st_size / 1e6:.0f} MB, {rows:,} rows) in {time.perf_counter() - t:.0f}s"
+        )
     size_mb = corpus.stat().st_size / 1e6
 
     results: dict[str, list[dict]] = {"baseline": [], "sentiflow": [], "cli": []}
@@ -181,14 +183,20 @@ def main() -> None:
         print(f"{name:10} {seconds:8.2f} {size_mb / seconds:7.1f} {cpu:7.1f} {rss:12.0f}")
     ratio = medians["baseline"][0] / medians["sentiflow"][0]
     rss = medians["sentiflow"][1]
-    print(f"\nCPU-time ratio baseline/sentiflow: {medians['baseline'][2] / medians['sentiflow'][2]:.2f} "
-          f"(what the throughput ratio tends to when other processes keep every core busy)")
-    print(f"throughput ratio sentiflow/baseline: {ratio:.2f} (target >= {TARGET_RATIO}) "
-          f"{'PASS' if ratio >= TARGET_RATIO else 'FAIL'}")
+    print(
+        f"\nCPU-time ratio baseline/sentiflow: {medians['baseline'][2] / medians['sentiflow'][2]:.2f} "
+        f"(what the throughput ratio tends to when other processes keep every core busy)"
+    )
+    print(
+        f"throughput ratio sentiflow/baseline: {ratio:.2f} (target >= {TARGET_RATIO}) "
+        f"{'PASS' if ratio >= TARGET_RATIO else 'FAIL'}"
+    )
     print(f"sentiflow peak RSS: {rss:.0f} MB (target < {TARGET_RSS_MB}) {'PASS' if rss < TARGET_RSS_MB else 'FAIL'}")
     if "cli" in medians:
-        print(f"CLI (with Prefect start-up) ratio: {medians['baseline'][0] / medians['cli'][0]:.2f}, "
-              f"peak RSS {medians['cli'][1]:.0f} MB")
+        print(
+            f"CLI (with Prefect start-up) ratio: {medians['baseline'][0] / medians['cli'][0]:.2f}, "
+            f"peak RSS {medians['cli'][1]:.0f} MB"
+        )
     if not args.corpus and not args.workdir:
         shutil.rmtree(workdir, ignore_errors=True)
 

@@ -111,8 +111,11 @@ def make_one_line(path: Path, size_mb: int) -> None:
             fh.write(chunk)
 
 
-CORPORA = {"mixed": ("mixed.csv", make_mixed), "bad-rows": ("bad-rows.csv", make_bad_rows),
-           "one-line": ("one-line.txt", make_one_line)}
+CORPORA = {
+    "mixed": ("mixed.csv", make_mixed),
+    "bad-rows": ("bad-rows.csv", make_bad_rows),
+    "one-line": ("one-line.txt", make_one_line),
+}
 
 
 def _sample_tree_rss(pid: int, peak: list[int], done: threading.Event) -> None:
@@ -140,8 +143,9 @@ def run_measured(command: list[str], env: dict[str, str]) -> dict:
     streams: dict[str, str] = {}
     threads = [threading.Thread(target=_sample_tree_rss, args=(proc.pid, peak, done), daemon=True)]
     for name in ("stdout", "stderr"):
-        threads.append(threading.Thread(target=lambda n=name: streams.__setitem__(n, getattr(proc, n).read()),
-                                        daemon=True))
+        threads.append(
+            threading.Thread(target=lambda n=name: streams.__setitem__(n, getattr(proc, n).read()), daemon=True)
+        )
     for thread in threads:
         thread.start()
     _, status, usage = os.wait4(proc.pid, 0)  # this child's own high-water mark
@@ -167,15 +171,20 @@ def run_measured(command: list[str], env: dict[str, str]) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size-mb", type=int, default=2048)
-    parser.add_argument("--corpus", choices=sorted(CORPORA), action="append",
-                        help="which corpus (repeatable) [all three]")
+    parser.add_argument(
+        "--corpus", choices=sorted(CORPORA), action="append", help="which corpus (repeatable) [all three]"
+    )
     parser.add_argument("--cli", action="store_true", help="also run `sentiflow ingest` (Prefect included)")
     parser.add_argument("--workdir", type=Path, help="where corpora and homes go [a temp folder in /tmp]")
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="sentiflow-rss-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-           "PREFECT_HOME": str(workdir / "prefect")}
+    env = {
+        **os.environ,
+        "DO_NOT_TRACK": "1",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_HOME": str(workdir / "prefect"),
+    }
     sentiflow = str(Path(sys.executable).with_name("sentiflow"))
 
     baseline = run_measured([sys.executable, "-c", IMPORT_ONLY], env)
@@ -191,14 +200,30 @@ def main() -> None:
             print(f"{name}: generated {size_mb:,.0f} MB in {time.perf_counter() - t:.0f}s", flush=True)
             runs = [("pure", [sys.executable, "-c", PURE_INGEST, str(corpus), str(workdir / f"home-{name}")])]
             if args.cli:
-                runs.append(("cli", [sentiflow, "ingest", str(corpus), "--home", str(workdir / f"cli-{name}"),
-                                     "--source", "bench", "--json"]))
+                runs.append(
+                    (
+                        "cli",
+                        [
+                            sentiflow,
+                            "ingest",
+                            str(corpus),
+                            "--home",
+                            str(workdir / f"cli-{name}"),
+                            "--source",
+                            "bench",
+                            "--json",
+                        ],
+                    )
+                )
             for how, command in runs:
                 report = run_measured(command, env)
                 results.append((name, how, size_mb, report))
-                print(f"{name:9} {how:5} {report['wall']:7.1f}s  {size_mb / report['wall']:6.1f} MB/s  "
-                      f"peak RSS {report['rss_mb']:6.0f} MB (tree {report['tree_rss_mb']:6.0f} MB)  "
-                      f"rows {report.get('rows', '?'):,}", flush=True)
+                print(
+                    f"{name:9} {how:5} {report['wall']:7.1f}s  {size_mb / report['wall']:6.1f} MB/s  "
+                    f"peak RSS {report['rss_mb']:6.0f} MB (tree {report['tree_rss_mb']:6.0f} MB)  "
+                    f"rows {report.get('rows', '?'):,}",
+                    flush=True,
+                )
                 shutil.rmtree(workdir / f"home-{name}", ignore_errors=True)
                 shutil.rmtree(workdir / f"cli-{name}", ignore_errors=True)
             corpus.unlink()
@@ -207,13 +232,17 @@ def main() -> None:
             shutil.rmtree(workdir, ignore_errors=True)
 
     print(f"\nload average: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
-    print(f"{'corpus':9} {'path':5} {'MB':>6} {'peak RSS MB':>11} {'tree MB':>8} {'vs baseline':>11}  target < {TARGET_RSS_MB} MB")
+    print(
+        f"{'corpus':9} {'path':5} {'MB':>6} {'peak RSS MB':>11} {'tree MB':>8} {'vs baseline':>11}  target < {TARGET_RSS_MB} MB"
+    )
     worst = 0.0
     for name, how, size_mb, r in results:
         rss = max(r["rss_mb"], r["tree_rss_mb"] if how == "pure" else 0)  # the CLI's tree holds Prefect
         worst = max(worst, rss)
-        print(f"{name:9} {how:5} {size_mb:6.0f} {r['rss_mb']:11.0f} {r['tree_rss_mb']:8.0f} "
-              f"{rss / baseline['rss_mb']:10.1f}x  {'PASS' if rss < TARGET_RSS_MB else 'FAIL'}")
+        print(
+            f"{name:9} {how:5} {size_mb:6.0f} {r['rss_mb']:11.0f} {r['tree_rss_mb']:8.0f} "
+            f"{rss / baseline['rss_mb']:10.1f}x  {'PASS' if rss < TARGET_RSS_MB else 'FAIL'}"
+        )
     print(f"worst peak RSS of the ingest process: {worst:.0f} MB -> {'PASS' if worst < TARGET_RSS_MB else 'FAIL'}")
 
 

@@ -37,8 +37,9 @@ def timed_run(home: Path, log: Path) -> tuple[float, float, dict]:
     """(wall seconds, CPU seconds, summary) of one `sentiflow run`."""
     start, cpu = time.monotonic(), cpu_seconds()
     with open(log, "w") as err:
-        proc = subprocess.run([SENTIFLOW, "run", "--home", str(home), "--json"], stdout=subprocess.PIPE,
-                              stderr=err, text=True)
+        proc = subprocess.run(
+            [SENTIFLOW, "run", "--home", str(home), "--json"], stdout=subprocess.PIPE, stderr=err, text=True
+        )
     seconds = time.monotonic() - start
     if proc.returncode != 0:
         sys.exit(f"sentiflow run failed (exit {proc.returncode}); see {log}")
@@ -50,10 +51,23 @@ def screenshot(report: Path, out: Path) -> str:
         return "skipped: /usr/bin/chromium not installed (apt-get install chromium)"
     with tempfile.TemporaryDirectory() as profile:
         proc = subprocess.run(
-            [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             f"--user-data-dir={profile}", f"--screenshot={out}", "--window-size=1200,3600", report.as_uri()],
-            capture_output=True, text=True, timeout=120,
+            [
+                str(CHROMIUM),
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={profile}",
+                f"--screenshot={out}",
+                "--window-size=1200,3600",
+                report.as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
     if proc.returncode != 0 or not out.is_file():
         return f"FAILED: chromium exit {proc.returncode}"
@@ -74,13 +88,22 @@ def main() -> None:
         load = os.getloadavg()[0]
         seconds, cpu, summary = timed_run(home, home.parent / f"run{n}.log")
         results[n] = (seconds, summary, load)
-        stages = ", ".join(f"{k} {v.get('seconds')}" for k, v in summary["stages"].items() if v.get("seconds") is not None)
+        stages = ", ".join(
+            f"{k} {v.get('seconds')}" for k, v in summary["stages"].items() if v.get("seconds") is not None
+        )
         verdict = "ok" if seconds <= TARGETS[n] else "OVER"
-        print(f"run {n}: {seconds:7.1f} s wall (target <= {TARGETS[n]:.0f} s: {verdict}), {cpu:7.1f} CPU s; "
-              f"load average at start {load:.1f}, at end {os.getloadavg()[0]:.1f}; stages: {stages}", flush=True)
+        print(
+            f"run {n}: {seconds:7.1f} s wall (target <= {TARGETS[n]:.0f} s: {verdict}), {cpu:7.1f} CPU s; "
+            f"load average at start {load:.1f}, at end {os.getloadavg()[0]:.1f}; stages: {stages}",
+            flush=True,
+        )
     second = results[2][1]["stages"]
-    incremental = (second["ingest"]["written"] == 0 and second["curate"]["reused"] and second["train"]["reused"]
-                   and second["score"]["documents_scored"] == 0)
+    incremental = (
+        second["ingest"]["written"] == 0
+        and second["curate"]["reused"]
+        and second["train"]["reused"]
+        and second["score"]["documents_scored"] == 0
+    )
     print(f"second/first: {results[2][0] / results[1][0]:.3f}; second run incremental: {incremental}")
     print(f"scoring throughput (run 1): {results[1][1]['throughput_docs_per_second']} docs/s")
     print(f"report screenshot: {screenshot(Path(results[2][1]['report']), home.parent / 'report.png')}")

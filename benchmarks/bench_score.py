@@ -35,7 +35,7 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 # Both sides get the OpenMP policy sentiflow's scoring runs with (tasks/models/__init__.py sets it
@@ -67,6 +67,7 @@ def read_sst2() -> list[tuple[str, str, int]]:
 
 # ---- models ---------------------------------------------------------------------------------
 
+
 def _meta(folder: Path) -> dict:
     return json.loads((folder / "sentiflow.json").read_text())
 
@@ -78,13 +79,20 @@ def find_bench_models() -> tuple[Path | None, Path | None]:
     # registered models only (HOME/models/ID/): a compression still being built is elsewhere
     metas = [p.parent for p in BENCH_OUT.rglob("models/*/sentiflow.json") if WORK not in p.parents]
     newest_first = sorted(metas, key=lambda m: (m / "sentiflow.json").stat().st_mtime, reverse=True)
-    finetuned = [m for m in newest_first if _meta(m).get("format") == "torch"
-                 and _meta(m).get("kind") == "finetuned"
-                 and "sst" in (str(m) + json.dumps(_meta(m))).lower()]  # e.g. bench-out/sst2-home
+    finetuned = [
+        m
+        for m in newest_first
+        if _meta(m).get("format") == "torch"
+        and _meta(m).get("kind") == "finetuned"
+        and "sst" in (str(m) + json.dumps(_meta(m))).lower()
+    ]  # e.g. bench-out/sst2-home
 
     def int8_child(parent: Path) -> Path | None:
-        children = [m for m in newest_first if _meta(m).get("parent_id") == _meta(parent)["model_id"]
-                    and _meta(m).get("format") == "onnx"]
+        children = [
+            m
+            for m in newest_first
+            if _meta(m).get("parent_id") == _meta(parent)["model_id"] and _meta(m).get("format") == "onnx"
+        ]
         quantized = [m for m in children if _meta(m).get("kind") == "quantized"]
         return (quantized or children or [None])[0]
 
@@ -107,13 +115,18 @@ def fine_tune_fallback(rows: list[tuple[str, str, int]], out: Path, examples: in
     torch.manual_seed(0)
     tokenizer = AutoTokenizer.from_pretrained(base)
     model = AutoModelForSequenceClassification.from_pretrained(
-        base, use_safetensors=True, num_labels=2, id2label=dict(enumerate(LABELS)), label2id={k: i for i, k in enumerate(LABELS)})
+        base,
+        use_safetensors=True,
+        num_labels=2,
+        id2label=dict(enumerate(LABELS)),
+        label2id={k: i for i, k in enumerate(LABELS)},
+    )
     train = [r for r in rows if r[0].startswith("train")]
     sample = random.Random(0).sample(train, examples)
     optimizer = torch.optim.AdamW(model.parameters(), lr=5e-5)
     model.train()
     for start in range(0, len(sample), 32):
-        batch = sample[start:start + 32]
+        batch = sample[start : start + 32]
         enc = tokenizer([t for _, t, _ in batch], truncation=True, max_length=64, padding=True, return_tensors="pt")
         loss = model(**enc, labels=torch.tensor([y for _, _, y in batch])).loss
         loss.backward()
@@ -123,8 +136,18 @@ def fine_tune_fallback(rows: list[tuple[str, str, int]], out: Path, examples: in
     out.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out, safe_serialization=True)
     tokenizer.save_pretrained(out)
-    write_json(ModelRecord(model_id="sst2-minilm-brief", base_model=str(base), kind="finetuned", format="torch",
-                           labels=LABELS, path="", dataset_version="sst2-bench").to_json(), out / "sentiflow.json")
+    write_json(
+        ModelRecord(
+            model_id="sst2-minilm-brief",
+            base_model=str(base),
+            kind="finetuned",
+            format="torch",
+            labels=LABELS,
+            path="",
+            dataset_version="sst2-bench",
+        ).to_json(),
+        out / "sentiflow.json",
+    )
     return out
 
 
@@ -138,9 +161,19 @@ def quantize_fallback(fp32: Path, out: Path) -> Path:
     model, tokenizer = load_torch_model(fp32)
     quantize_model(model, tokenizer, out)
     parent = _meta(fp32)
-    write_json(ModelRecord(model_id=f"{parent['model_id']}-int8", base_model=parent["base_model"], kind="quantized",
-                           format="onnx", labels=parent["labels"], path="", parent_id=parent["model_id"],
-                           temperature=parent.get("temperature", 1.0)).to_json(), out / "sentiflow.json")
+    write_json(
+        ModelRecord(
+            model_id=f"{parent['model_id']}-int8",
+            base_model=parent["base_model"],
+            kind="quantized",
+            format="onnx",
+            labels=parent["labels"],
+            path="",
+            parent_id=parent["model_id"],
+            temperature=parent.get("temperature", 1.0),
+        ).to_json(),
+        out / "sentiflow.json",
+    )
     return out
 
 
@@ -149,8 +182,12 @@ def choose_models(args, rows) -> tuple[Path, Path | None, str]:
         return Path(args.fp32_dir), Path(args.int8_dir) if args.int8_dir else None, "given on the command line"
     fp32, int8 = find_bench_models()
     if fp32 is not None:
-        return fp32, int8, f"bench-out: {fp32.relative_to(REPO)} (bench_train_sst2.py)" + (
-            f" and {int8.relative_to(REPO)} (bench_compress.py)" if int8 else "")
+        return (
+            fp32,
+            int8,
+            f"bench-out: {fp32.relative_to(REPO)} (bench_train_sst2.py)"
+            + (f" and {int8.relative_to(REPO)} (bench_compress.py)" if int8 else ""),
+        )
     fp32 = WORK / "fallback" / "fp32"
     if not (fp32 / "sentiflow.json").exists():
         print("no SST-2 model in bench-out/: fine-tuning the bundled MiniLM briefly (3,000 sentences)", flush=True)
@@ -164,6 +201,7 @@ def choose_models(args, rows) -> tuple[Path, Path | None, str]:
 
 # ---- the sentiflow side ---------------------------------------------------------------------
 
+
 def build_home(root: Path, rows, shard_rows: int, models: dict[str, Path]):
     """A fresh home: SST-2 in the lake, the models registered under their ids."""
     import pyarrow as pa
@@ -176,19 +214,40 @@ def build_home(root: Path, rows, shard_rows: int, models: dict[str, Path]):
 
     shutil.rmtree(root, ignore_errors=True)
     home = Home.at(root)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for part, start in enumerate(range(0, len(rows), shard_rows)):
-        chunk = rows[start:start + shard_rows]
+        chunk = rows[start : start + shard_rows]
         table = pa.Table.from_pylist(
-            [{"doc_id": make_doc_id("sst2", o, t), "text": t, "label": LABELS[y], "source": "sst2",
-              "ingested_at": now, "origin": o} for o, t, y in chunk], schema=DOCUMENT_SCHEMA)
+            [
+                {
+                    "doc_id": make_doc_id("sst2", o, t),
+                    "text": t,
+                    "label": LABELS[y],
+                    "source": "sst2",
+                    "ingested_at": now,
+                    "origin": o,
+                }
+                for o, t, y in chunk
+            ],
+            schema=DOCUMENT_SCHEMA,
+        )
         write_documents_shard(home, table, f"part-{part:05d}.parquet")
     for model_id, folder in models.items():
         meta = _meta(folder)
         shutil.copytree(folder, home.model(model_id))
-        register(home, ModelRecord.from_json({**meta, "model_id": model_id, "path": f"models/{model_id}",
-                                               "stage": "candidate", "created_at": now.isoformat(),
-                                               "size_bytes": None}))
+        register(
+            home,
+            ModelRecord.from_json(
+                {
+                    **meta,
+                    "model_id": model_id,
+                    "path": f"models/{model_id}",
+                    "stage": "candidate",
+                    "created_at": now.isoformat(),
+                    "size_bytes": None,
+                }
+            ),
+        )
     return home
 
 
@@ -205,8 +264,11 @@ def reset_scores(home, model_id: str) -> None:
 
 def sentiflow_score(home, model_id: str, batch_size: int) -> tuple[dict, float]:
     start = time.perf_counter()
-    proc = subprocess.run([SENTIFLOW, "score", "--model", model_id, "--home", str(home.root), "--json",
-                           "--batch-size", str(batch_size)], capture_output=True, text=True)
+    proc = subprocess.run(
+        [SENTIFLOW, "score", "--model", model_id, "--home", str(home.root), "--json", "--batch-size", str(batch_size)],
+        capture_output=True,
+        text=True,
+    )
     wall = time.perf_counter() - start
     if proc.returncode != 0:
         sys.exit(f"sentiflow score failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
@@ -221,6 +283,7 @@ def warehouse_labels(home, model_id: str) -> dict[str, str]:
 
 
 # ---- the baseline ---------------------------------------------------------------------------
+
 
 def baseline(fp32: Path, texts: list[str]) -> tuple[list[str], float]:
     """pipeline("text-classification"), one text per call: (labels, docs/s)."""
@@ -256,9 +319,12 @@ def main() -> None:
     models = {"fp32": fp32} | ({"int8": int8} if int8 else {})
     home = build_home(WORK / "home", rows, args.shard_rows, models)
     sample = random.Random(1).sample(range(len(rows)), min(args.baseline_docs, len(rows)))
-    print(f"corpus: {len(rows):,} SST-2 sentences in {len(list(home.source_documents('sst2').glob('*.parquet')))} "
-          f"shards; baseline subsample {len(sample):,}; batch size {args.batch_size}; "
-          f"{os.cpu_count()} CPUs (load average {os.getloadavg()[0]:.1f}); models: {provenance}", flush=True)
+    print(
+        f"corpus: {len(rows):,} SST-2 sentences in {len(list(home.source_documents('sst2').glob('*.parquet')))} "
+        f"shards; baseline subsample {len(sample):,}; batch size {args.batch_size}; "
+        f"{os.cpu_count()} CPUs (load average {os.getloadavg()[0]:.1f}); models: {provenance}",
+        flush=True,
+    )
 
     from sentiflow.tasks.core.schema import make_doc_id
 
@@ -277,9 +343,11 @@ def main() -> None:
             rates[name].append(summary["docs_per_second"])
             walls[name].append(len(rows) / wall)
             lock[name].append(summary["lock_held_seconds"])
-            print(f"[{rep + 1}] sentiflow score {name}: {summary['docs_per_second']:,.1f} docs/s in the flow, "
-                  f"{len(rows) / wall:,.1f} docs/s CLI wall ({wall:.1f}s), write lock {summary['lock_held_seconds']:.2f}s",
-                  flush=True)
+            print(
+                f"[{rep + 1}] sentiflow score {name}: {summary['docs_per_second']:,.1f} docs/s in the flow, "
+                f"{len(rows) / wall:,.1f} docs/s CLI wall ({wall:.1f}s), write lock {summary['lock_held_seconds']:.2f}s",
+                flush=True,
+            )
             if name == "fp32":
                 ours = warehouse_labels(home, "fp32")
                 ids = [make_doc_id("sst2", rows[i][0], rows[i][1]) for i in sample]
@@ -294,17 +362,23 @@ def main() -> None:
         flow, wall = statistics.median(rates[name]), statistics.median(walls[name])
         met = flow / base >= TARGETS[name]
         ok &= met
-        print(f"{name:10} {flow:9,.1f} {flow / base:6.1f}x {wall:9,.1f} {wall / base:6.1f}x {TARGETS[name]:6.1f}x  "
-              f"{statistics.median(lock[name]):.2f}s  {'met' if met else 'NOT MET'}")
+        print(
+            f"{name:10} {flow:9,.1f} {flow / base:6.1f}x {wall:9,.1f} {wall / base:6.1f}x {TARGETS[name]:6.1f}x  "
+            f"{statistics.median(lock[name]):.2f}s  {'met' if met else 'NOT MET'}"
+        )
     if "int8" not in models:
         print("int8: no compressed model found (run benchmarks/bench_compress.py); not measured")
         ok = False
     agree = statistics.median(agreement)
     ok &= agree >= TARGET_AGREEMENT
-    print(f"fp32 top label = pipeline's on {agree:.2%} of {len(sample):,} documents "
-          f"(target >= {TARGET_AGREEMENT:.1%}): {'met' if agree >= TARGET_AGREEMENT else 'NOT MET'}")
-    print(f"models: {provenance}; load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
-          "(other work on a shared machine slows the one-text-at-a-time baseline most)")
+    print(
+        f"fp32 top label = pipeline's on {agree:.2%} of {len(sample):,} documents "
+        f"(target >= {TARGET_AGREEMENT:.1%}): {'met' if agree >= TARGET_AGREEMENT else 'NOT MET'}"
+    )
+    print(
+        f"models: {provenance}; load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
+        "(other work on a shared machine slows the one-text-at-a-time baseline most)"
+    )
     sys.exit(0 if ok else 1)
 
 

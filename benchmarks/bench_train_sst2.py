@@ -50,8 +50,11 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--lr", type=float, default=8e-5)
     p.add_argument("--max-seq-len", type=int, default=128)
     p.add_argument("--throughput-steps", type=int, default=12, help="steps for each side of the comparison")
-    p.add_argument("--near-dedup", action="store_true",
-                   help="curate with the default near-duplicate removal (drops ~30k SST-2 sub-phrases)")
+    p.add_argument(
+        "--near-dedup",
+        action="store_true",
+        help="curate with the default near-duplicate removal (drops ~30k SST-2 sub-phrases)",
+    )
     p.add_argument("--skip-throughput", action="store_true")
     p.add_argument("--skip-training", action="store_true")
     return p.parse_args()
@@ -72,8 +75,9 @@ def prepare_dataset(home: str, near_dedup: bool = False) -> str:
     from sentiflow.flows.ingest import ingest_flow
 
     for path, split in ((SST2 / "train.tsv", "train"), (SST2 / "dev.tsv", "test")):
-        summary = ingest_flow(inputs=[str(path)], home=home, source="sst2", split=split,
-                              text_column="sentence", label_column="label")
+        summary = ingest_flow(
+            inputs=[str(path)], home=home, source="sst2", split=split, text_column="sentence", label_column="label"
+        )
         if summary.get("failures"):
             sys.exit(f"ingest failed: {summary['failures']}")
     config_path = None
@@ -81,8 +85,8 @@ def prepare_dataset(home: str, near_dedup: bool = False) -> str:
         config_path = Path(home) / "curate-sst2.toml"
         config_path.write_text(CURATE_WITHOUT_NEAR_DEDUP, encoding="utf-8")
     curated = curate_flow(home=home, sources=["sst2"], config_path=str(config_path) if config_path else None)
-    from sentiflow.tasks.core.home import Home
     from sentiflow.tasks.core.datasets import load_split
+    from sentiflow.tasks.core.home import Home
 
     sizes = {s: len(load_split(Home.at(home), curated["version"], s)) for s in ("train", "validation", "test")}
     print(f"curated dataset {curated['version']}: {sizes}")
@@ -90,8 +94,8 @@ def prepare_dataset(home: str, near_dedup: bool = False) -> str:
 
 
 def _sample(home: str, version: str, n: int, seed: int = 0) -> Any:
-    from sentiflow.tasks.core.home import Home
     from sentiflow.tasks.core.datasets import load_split
+    from sentiflow.tasks.core.home import Home
 
     train = load_split(Home.at(home), version, "train")
     return train.sample(n=min(n, len(train)), random_state=seed).reset_index(drop=True)
@@ -103,28 +107,51 @@ def ours_seconds_per_step(frame: Any, args: argparse.Namespace, work: Path) -> l
 
     from sentiflow.tasks.models.training.config import make_config
     from sentiflow.tasks.models.training.data import encode_split
-    from sentiflow.tasks.train.inputs import bundled_base_model
     from sentiflow.tasks.models.training.loop import run_training
+    from sentiflow.tasks.train.inputs import bundled_base_model
 
     labels = ["negative", "positive"]
     base = bundled_base_model()
     tokenizer = AutoTokenizer.from_pretrained(base)
-    config = make_config("full", epochs=1, batch_size=args.batch_size, lr=args.lr, max_seq_len=args.max_seq_len,
-                         max_steps=args.throughput_steps, patience=0, checkpoint_every=0, log_every=10**6)
+    config = make_config(
+        "full",
+        epochs=1,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        max_seq_len=args.max_seq_len,
+        max_steps=args.throughput_steps,
+        patience=0,
+        checkpoint_every=0,
+        log_every=10**6,
+    )
     train = encode_split(tokenizer, frame, labels, args.max_seq_len)
     tiny_validation = encode_split(tokenizer, frame.head(8), labels, args.max_seq_len)
     torch.manual_seed(0)
     model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=2, use_safetensors=True)
     stamps: list[float] = []
-    run_training(model, tokenizer, train, tiny_validation, labels, config, "cpu", work,
-                 on_event=lambda e: e.kind == "step" and stamps.append(time.perf_counter()))
+    run_training(
+        model,
+        tokenizer,
+        train,
+        tiny_validation,
+        labels,
+        config,
+        "cpu",
+        work,
+        on_event=lambda e: e.kind == "step" and stamps.append(time.perf_counter()),
+    )
     return [b - a for a, b in zip(stamps, stamps[1:])]
 
 
 def trainer_seconds_per_step(frame: Any, args: argparse.Namespace, work: Path) -> tuple[list[float], str]:
     import torch
-    from transformers import (AutoModelForSequenceClassification, AutoTokenizer, Trainer, TrainerCallback,
-                              TrainingArguments)
+    from transformers import (
+        AutoModelForSequenceClassification,
+        AutoTokenizer,
+        Trainer,
+        TrainerCallback,
+        TrainingArguments,
+    )
 
     from sentiflow.tasks.train.inputs import bundled_base_model
 
@@ -132,8 +159,10 @@ def trainer_seconds_per_step(frame: Any, args: argparse.Namespace, work: Path) -
     tokenizer = AutoTokenizer.from_pretrained(base)
     enc = tokenizer(frame["text"].tolist(), padding="max_length", truncation=True, max_length=128)
     labels = [0 if x == "negative" else 1 for x in frame["label"]]
-    rows = [{"input_ids": enc["input_ids"][i], "attention_mask": enc["attention_mask"][i], "labels": labels[i]}
-            for i in range(len(labels))]
+    rows = [
+        {"input_ids": enc["input_ids"][i], "attention_mask": enc["attention_mask"][i], "labels": labels[i]}
+        for i in range(len(labels))
+    ]
     torch.manual_seed(0)
     model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=2, use_safetensors=True)
     stamps: list[float] = []
@@ -142,10 +171,21 @@ def trainer_seconds_per_step(frame: Any, args: argparse.Namespace, work: Path) -
         def on_step_end(self, *a: Any, **k: Any) -> None:
             stamps.append(time.perf_counter())
 
-    targs = TrainingArguments(output_dir=str(work), per_device_train_batch_size=args.batch_size,
-                              max_steps=args.throughput_steps, learning_rate=args.lr, weight_decay=0.01,
-                              warmup_steps=max(1, int(0.06 * args.throughput_steps)), save_strategy="no", report_to=[], use_cpu=True,
-                              logging_strategy="no", dataloader_num_workers=0, disable_tqdm=True, seed=0)
+    targs = TrainingArguments(
+        output_dir=str(work),
+        per_device_train_batch_size=args.batch_size,
+        max_steps=args.throughput_steps,
+        learning_rate=args.lr,
+        weight_decay=0.01,
+        warmup_steps=max(1, int(0.06 * args.throughput_steps)),
+        save_strategy="no",
+        report_to=[],
+        use_cpu=True,
+        logging_strategy="no",
+        dataloader_num_workers=0,
+        disable_tqdm=True,
+        seed=0,
+    )
     Trainer(model=model, args=targs, train_dataset=rows, callbacks=[Stamp()]).train()
     return [b - a for a, b in zip(stamps, stamps[1:])], str(targs.optim)
 
@@ -166,16 +206,28 @@ def measure_throughput(home: str, version: str, args: argparse.Namespace) -> dic
             theirs, optim = [], "-"
     # the first steps warm up allocators and kernels: keep the steady state
     ours_sps = args.batch_size / statistics.median(ours[2:])
-    result = {"threads": threads, "torch_threads": torch.get_num_threads(), "steps": args.throughput_steps,
-              "batch_size": args.batch_size, "ours_samples_per_s": round(ours_sps, 1)}
+    result = {
+        "threads": threads,
+        "torch_threads": torch.get_num_threads(),
+        "steps": args.throughput_steps,
+        "batch_size": args.batch_size,
+        "ours_samples_per_s": round(ours_sps, 1),
+    }
     if theirs:
         trainer_sps = args.batch_size / statistics.median(theirs[2:])
-        result.update(trainer_samples_per_s=round(trainer_sps, 1), trainer_optim=optim,
-                      ratio=round(ours_sps / trainer_sps, 2))
-    print(f"throughput ({args.throughput_steps} steps x {args.batch_size}, {threads} threads, median step): "
-          f"sentiflow {ours_sps:.1f} samples/s" + (
-              f", Trainer pad-to-128 ({optim}) {result['trainer_samples_per_s']:.1f} samples/s, "
-              f"ratio {result['ratio']:.2f}x (target >= 2x)" if theirs else ""))
+        result.update(
+            trainer_samples_per_s=round(trainer_sps, 1), trainer_optim=optim, ratio=round(ours_sps / trainer_sps, 2)
+        )
+    print(
+        f"throughput ({args.throughput_steps} steps x {args.batch_size}, {threads} threads, median step): "
+        f"sentiflow {ours_sps:.1f} samples/s"
+        + (
+            f", Trainer pad-to-128 ({optim}) {result['trainer_samples_per_s']:.1f} samples/s, "
+            f"ratio {result['ratio']:.2f}x (target >= 2x)"
+            if theirs
+            else ""
+        )
+    )
     return result
 
 
@@ -194,8 +246,8 @@ def raw_dev_accuracy(model_dir: Path) -> dict[str, Any]:
 
 def train(home: str, version: str, args: argparse.Namespace, samples_per_s: float | None) -> dict[str, Any]:
     from sentiflow.flows.train import train_flow
-    from sentiflow.tasks.core.home import Home
     from sentiflow.tasks.core.datasets import load_split
+    from sentiflow.tasks.core.home import Home
 
     epochs = args.epochs
     if epochs is None:
@@ -207,33 +259,66 @@ def train(home: str, version: str, args: argparse.Namespace, samples_per_s: floa
         epochs = round(max(0.25, min(args.max_epochs, fit)), 2)
     print(f"training: {epochs} epochs, batch {args.batch_size}, lr {args.lr:g}, budget {args.minutes:g} min")
     started, cpu_started, load_before = time.monotonic(), time.process_time(), os.getloadavg()[0]
-    summary = train_flow(home=home, dataset=version, profile="full", epochs=epochs, batch_size=args.batch_size,
-                         lr=args.lr, max_seq_len=args.max_seq_len, max_minutes=args.minutes)
+    summary = train_flow(
+        home=home,
+        dataset=version,
+        profile="full",
+        epochs=epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        max_seq_len=args.max_seq_len,
+        max_minutes=args.minutes,
+    )
     wall, cpu = time.monotonic() - started, time.process_time() - cpu_started
     load_after = os.getloadavg()[0]
     model_dir = Path(summary["model_dir"])
     metrics = json.loads((model_dir / "metrics.json").read_text())
     test, training = metrics["test"], metrics["training"]
-    print(f"model {summary['model_id']} ({'reused' if summary['reused'] else 'trained'}) in {wall / 60:.1f} min "
-          f"(training loop {training['train_seconds'] / 60:.1f} min, stop: {training['stop_reason']}, "
-          f"{training['steps']}/{training['total_steps']} steps, {training['samples_per_second']:.0f} samples/s)")
+    print(
+        f"model {summary['model_id']} ({'reused' if summary['reused'] else 'trained'}) in {wall / 60:.1f} min "
+        f"(training loop {training['train_seconds'] / 60:.1f} min, stop: {training['stop_reason']}, "
+        f"{training['steps']}/{training['total_steps']} steps, {training['samples_per_second']:.0f} samples/s)"
+    )
     # the machine is shared: CPU time says how much of the 2 cores this run actually got
-    print(f"process CPU time {cpu / 60:.1f} min over {wall / 60:.1f} min wall ({cpu / wall:.2f} cores on average); "
-          f"load average {load_before:.1f} at start, {load_after:.1f} at end")
+    print(
+        f"process CPU time {cpu / 60:.1f} min over {wall / 60:.1f} min wall ({cpu / wall:.2f} cores on average); "
+        f"load average {load_before:.1f} at start, {load_after:.1f} at end"
+    )
     print("validation curve (step: accuracy / macro-F1):")
     for point in training["history"]:
         print(f"  {point['step']:>6}: {point['accuracy']:.4f} / {point['macro_f1']:.4f}")
     raw = raw_dev_accuracy(model_dir)
-    print(f"test (curated SST-2 dev, n={test['n']}): accuracy {test['accuracy']:.4f}, macro-F1 {test['macro_f1']:.4f}, "
-          f"ECE {test['ece']:.4f} (uncalibrated {test['ece_uncalibrated']:.4f}, T = {metrics['calibration']['temperature']:.3f})")
-    print(f"SST-2 dev, all {raw['n']} rows: accuracy {raw['accuracy']:.4f} (target >= 0.905 within 30 min; "
-          "anchor MiniLM-L6-H384 0.915)")
-    return {"model_id": summary["model_id"], "reused": summary["reused"], "epochs": epochs, "wall_seconds": round(wall, 1),
-            "cpu_seconds": round(cpu, 1), "load_average": [round(load_before, 1), round(load_after, 1)],
-            "test": {k: test[k] for k in ("n", "accuracy", "macro_f1", "ece", "ece_uncalibrated")},
-            "raw_dev": raw, "training": {k: training[k] for k in (
-                "steps", "total_steps", "stop_reason", "best_step", "train_seconds", "samples_per_second",
-                "hardware", "history")}}
+    print(
+        f"test (curated SST-2 dev, n={test['n']}): accuracy {test['accuracy']:.4f}, macro-F1 {test['macro_f1']:.4f}, "
+        f"ECE {test['ece']:.4f} (uncalibrated {test['ece_uncalibrated']:.4f}, T = {metrics['calibration']['temperature']:.3f})"
+    )
+    print(
+        f"SST-2 dev, all {raw['n']} rows: accuracy {raw['accuracy']:.4f} (target >= 0.905 within 30 min; "
+        "anchor MiniLM-L6-H384 0.915)"
+    )
+    return {
+        "model_id": summary["model_id"],
+        "reused": summary["reused"],
+        "epochs": epochs,
+        "wall_seconds": round(wall, 1),
+        "cpu_seconds": round(cpu, 1),
+        "load_average": [round(load_before, 1), round(load_after, 1)],
+        "test": {k: test[k] for k in ("n", "accuracy", "macro_f1", "ece", "ece_uncalibrated")},
+        "raw_dev": raw,
+        "training": {
+            k: training[k]
+            for k in (
+                "steps",
+                "total_steps",
+                "stop_reason",
+                "best_step",
+                "train_seconds",
+                "samples_per_second",
+                "hardware",
+                "history",
+            )
+        },
+    }
 
 
 def main() -> None:
@@ -247,7 +332,11 @@ def main() -> None:
     configure_prefect(Path(home))
     started = time.monotonic()
     version = prepare_dataset(home, args.near_dedup)
-    results: dict[str, Any] = {"dataset_version": version, "near_dedup": args.near_dedup, "minutes_budget": args.minutes}
+    results: dict[str, Any] = {
+        "dataset_version": version,
+        "near_dedup": args.near_dedup,
+        "minutes_budget": args.minutes,
+    }
     if not args.skip_throughput:
         results["throughput"] = measure_throughput(home, version, args)
     if not args.skip_training:

@@ -58,12 +58,22 @@ def start_prefect_server(workdir: Path) -> tuple[subprocess.Popen, str]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    env = {**os.environ, "PREFECT_HOME": str(workdir / "prefect-server"), "PREFECT_UI_ENABLED": "false",
-           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(workdir / "prefect-server"),
+        "PREFECT_UI_ENABLED": "false",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+    }
     prefect = str(Path(sys.executable).with_name("prefect"))
     log = open(workdir / "prefect-server.log", "w")
-    server = subprocess.Popen([prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                              env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    server = subprocess.Popen(
+        [prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}/api"
     deadline = time.monotonic() + 180
     import urllib.request
@@ -146,9 +156,12 @@ def main() -> None:
     try:
         world = chaos_lib.make_world(workdir / "world", url, rows=args.rows, shard_rows=args.shard_rows)
         ref = chaos_lib.build_reference(world)
-        print(f"reference: {len(ref.doc_ids):,} documents, {len(ref.quarantine)} quarantined, "
-              f"{len(ref.predictions):,} predictions; ingest flow {ref.ingest_seconds:.1f}s, "
-              f"score flow {ref.score_seconds:.1f}s, write lock {ref.lock_held:.2f}s", flush=True)
+        print(
+            f"reference: {len(ref.doc_ids):,} documents, {len(ref.quarantine)} quarantined, "
+            f"{len(ref.predictions):,} predictions; ingest flow {ref.ingest_seconds:.1f}s, "
+            f"score flow {ref.score_seconds:.1f}s, write lock {ref.lock_held:.2f}s",
+            flush=True,
+        )
         # until `kills` runs were really killed (a random kill can fire after the run ended)
         i = 0
         while sum(r.killed for r in results if r.what.startswith("ingest")) < args.kills and i < 3 * args.kills:
@@ -173,19 +186,27 @@ def main() -> None:
     differences = [d for r in results for d in r.differences]
     reader_wait = max((r.reader_wait for r in results), default=0.0)
     lock_held = max((r.lock_held for r in results if r.what.startswith("score")), default=0.0)
-    print(f"\nload average {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores; "
-          f"{time.monotonic() - started:.0f}s in all")
+    print(
+        f"\nload average {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores; "
+        f"{time.monotonic() - started:.0f}s in all"
+    )
     for what in ("ingest", "ingest mid-write", "score", "score at load", "score at lock", "train"):
         group = [r for r in results if r.what == what]
         if group:
-            print(f"  {what:14} {len(group)} runs, {sum(r.killed for r in group)} killed mid-run, "
-                  f"{sum(1 for r in group if r.killed and not r.differences)} survived")
-    print(f"kills survived: {len(survived)}/{len(killed)} "
-          f"({len(results) - len(killed)} runs finished before their kill fired)")
+            print(
+                f"  {what:14} {len(group)} runs, {sum(r.killed for r in group)} killed mid-run, "
+                f"{sum(1 for r in group if r.killed and not r.differences)} survived"
+            )
+    print(
+        f"kills survived: {len(survived)}/{len(killed)} "
+        f"({len(results) - len(killed)} runs finished before their kill fired)"
+    )
     print(f"differences found: {len(differences)}")
     for d in differences:
         print(f"  - {d}")
-    print(f"longest lock wait seen by a reader: {reader_wait:.2f}s; longest write lock held (re-run loads): {lock_held:.2f}s")
+    print(
+        f"longest lock wait seen by a reader: {reader_wait:.2f}s; longest write lock held (re-run loads): {lock_held:.2f}s"
+    )
     raise SystemExit(1 if differences else 0)
 
 

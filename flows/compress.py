@@ -7,8 +7,16 @@ from typing import Any
 from prefect import flow
 
 from sentiflow.tasks.compress.prefect_tasks import (
-    artifact_task, candidate_task, choose_task, compression_summary, eval_sets_task, measure_parent_task,
-    prepare_task, publish_task, speed_task, training_data_task,
+    artifact_task,
+    candidate_task,
+    choose_task,
+    compression_summary,
+    eval_sets_task,
+    measure_parent_task,
+    prepare_task,
+    publish_task,
+    speed_task,
+    training_data_task,
 )
 
 
@@ -27,8 +35,9 @@ def compress_flow(
 ) -> dict[str, Any]:
     """Quantize, prune and/or distil `model`; return the fastest candidate within
     `max_accuracy_drop` points of its validation accuracy (promoted if the parent was production)."""
-    job = prepare_task(home, model, method, max_accuracy_drop, target_layers, seed, max_minutes, profile,
-                       dataset, promote)
+    job = prepare_task(
+        home, model, method, max_accuracy_drop, target_layers, seed, max_minutes, profile, dataset, promote
+    )
     data = eval_sets_task(job)
     training = training_data_task(job)
     parent = measure_parent_task(job, data)

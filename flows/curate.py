@@ -9,7 +9,12 @@ from prefect import flow
 from sentiflow.tasks.core.home import Home
 from sentiflow.tasks.curate.config import load_config
 from sentiflow.tasks.curate.prefect_tasks import (
-    artifact_task, curate_task, plan_task, read_lake_task, reuse_task, warehouse_task,
+    artifact_task,
+    curate_task,
+    plan_task,
+    read_lake_task,
+    reuse_task,
+    warehouse_task,
 )
 from sentiflow.tasks.curate.service import check_request, curation_summary
 

@@ -44,33 +44,42 @@ class DeploymentSpec:
 
 DEPLOYMENTS: tuple[DeploymentSpec, ...] = (
     DeploymentSpec(
-        "nightly", "flows/nightly.py:nightly_flow",
-        "Ingest new files from the configured inbox folders, score them with the production model, "
-        "update the report.",
-        cron=NIGHTLY_CRON, timezone=NIGHTLY_TIMEZONE, concurrency_limit=1,
+        "nightly",
+        "flows/nightly.py:nightly_flow",
+        "Ingest new files from the configured inbox folders, score them with the production model, update the report.",
+        cron=NIGHTLY_CRON,
+        timezone=NIGHTLY_TIMEZONE,
+        concurrency_limit=1,
     ),
     DeploymentSpec(
-        "retrain", "flows/retrain.py:retrain_flow",
+        "retrain",
+        "flows/retrain.py:retrain_flow",
         "Curate, train, compress, evaluate; promote the new model if it beats production.",
         concurrency_limit=1,
     ),
     DeploymentSpec(
-        "rescore", "flows/rescore.py:rescore_flow",
+        "rescore",
+        "flows/rescore.py:rescore_flow",
         "Backfill: score a source (or everything) with a given model.",
         parameters={"model": "production", "sources": None},
     ),
     DeploymentSpec(
-        "run", "flows/run.py:run_flow",
+        "run",
+        "flows/run.py:run_flow",
         "The whole pipeline: ingest, curate, train, compress, score, load, report.",
         concurrency_limit=1,
     ),
-    DeploymentSpec("report", "flows/report.py:report_flow",
-                   "Write HOME/reports/report.html from what the home holds now."),
-    DeploymentSpec("ingest", "flows/ingest.py:ingest_flow", "Files or the demo corpus -> the lake.",
-                   parameters={"inputs": ["demo"]}),
+    DeploymentSpec(
+        "report", "flows/report.py:report_flow", "Write HOME/reports/report.html from what the home holds now."
+    ),
+    DeploymentSpec(
+        "ingest",
+        "flows/ingest.py:ingest_flow",
+        "Files or the demo corpus -> the lake.",
+        parameters={"inputs": ["demo"]},
+    ),
     DeploymentSpec("curate", "flows/curate.py:curate_flow", "The lake -> a versioned dataset."),
-    DeploymentSpec("train", "flows/train.py:train_flow", "A dataset -> a fine-tuned model.",
-                   concurrency_limit=1),
+    DeploymentSpec("train", "flows/train.py:train_flow", "A dataset -> a fine-tuned model.", concurrency_limit=1),
     DeploymentSpec("compress", "flows/compress.py:compress_flow", "A model -> smaller, faster models."),
     DeploymentSpec("score", "flows/score.py:score_flow", "Documents -> predictions in the warehouse."),
 )

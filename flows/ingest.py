@@ -20,7 +20,9 @@ def _run_name() -> str:
 
     params = flow_run.parameters
     inputs = params.get("inputs") or []
-    what = params.get("source") or (inputs[0].rstrip("/").rsplit("/", 1)[-1] if len(inputs) == 1 else f"{len(inputs)}-inputs")
+    what = params.get("source") or (
+        inputs[0].rstrip("/").rsplit("/", 1)[-1] if len(inputs) == 1 else f"{len(inputs)}-inputs"
+    )
     return f"ingest-{what}"
 
 

@@ -63,15 +63,30 @@ def start_local_server(home: Path, wait_seconds: float = 120.0, log_file: Path |
     """Start `prefect server start` for this home and wait until it answers."""
     existing = find_local_server(home)
     if existing is not None:
-        raise UserError(f"a sentiflow server for {home} already runs at {existing}; stop it first "
-                        "(or use `sentiflow trigger` against it)")
+        raise UserError(
+            f"a sentiflow server for {home} already runs at {existing}; stop it first "
+            "(or use `sentiflow trigger` against it)"
+        )
     port = _free_port()
     api_url = f"http://127.0.0.1:{port}/api"
     log = open(log_file or (prefect_home_for(home) / "server.log"), "ab")  # noqa: SIM115 (kept open)
     process = subprocess.Popen(
-        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port),
-         "--no-ui", "--analytics-off"],
-        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PREFECT_HOME": str(prefect_home_for(home))},
+        [
+            sys.executable,
+            "-m",
+            "prefect",
+            "server",
+            "start",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-ui",
+            "--analytics-off",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "PREFECT_HOME": str(prefect_home_for(home))},
         # its own session: Ctrl-C in the terminal reaches `serve` only, which pauses its
         # deployments through this server before stopping it (both at once hangs the runner)
         start_new_session=True,

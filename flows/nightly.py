@@ -9,11 +9,11 @@ from prefect import flow
 from sentiflow.flows.pipeline_tasks import record_run_task
 from sentiflow.flows.run_config import IngestJob, load_sources, sources_file_for
 from sentiflow.flows.run_summary import ingest_counts
-from sentiflow.tasks.core.runners import check_runner
 from sentiflow.flows.stages import Stages, ingest_stage
 from sentiflow.tasks.core.errors import UserError
 from sentiflow.tasks.core.home import Home
 from sentiflow.tasks.core.lake import list_sources
+from sentiflow.tasks.core.runners import check_runner
 from sentiflow.tasks.report.prefect_tasks import write_report_task
 from sentiflow.tasks.warehouse.runs import utc_now
 
@@ -33,7 +33,7 @@ def nightly_flow(
     path = sources_file_for(home, sources_file)
     watched = [s for s in load_sources(path) if s.inbox]
     if not watched:
-        raise UserError(f"no source in {path} has an inbox folder: add inbox = \"FOLDER\" to a [[sources]] table")
+        raise UserError(f'no source in {path} has an inbox folder: add inbox = "FOLDER" to a [[sources]] table')
     started = utc_now()
     jobs = [IngestJob(tuple(files), s.ingest_kwargs()) for s in watched if (files := s.inbox_files())]
     stages = Stages()
@@ -41,14 +41,32 @@ def nightly_flow(
     # every watched source in the lake, not only today's: a night that crashed before scoring
     # left unscored documents, and scoring skips what the model has already scored
     in_lake = [s.name for s in watched if s.name in list_sources(Home.at(home))]
-    scored = stages.run("score", score_flow, home=home, model="production", sources=in_lake,
-                        runner=runner, dask_address=dask_address) if in_lake else None
+    scored = (
+        stages.run(
+            "score",
+            score_flow,
+            home=home,
+            model="production",
+            sources=in_lake,
+            runner=runner,
+            dask_address=dask_address,
+        )
+        if in_lake
+        else None
+    )
     ingested = ingest_counts(stages.summaries["ingest"]["summaries"])
     status = "failed" if stages.failed else ("partial" if ingested["failures"] else "completed")
-    summary = {"status": status, "failed_stage": stages.failed, "inbox_sources": [s.name for s in watched],
-               "files": sum(len(j.inputs) for j in jobs), "ingest": ingested, "score": scored}
+    summary = {
+        "status": status,
+        "failed_stage": stages.failed,
+        "inbox_sources": [s.name for s in watched],
+        "files": sum(len(j.inputs) for j in jobs),
+        "ingest": ingested,
+        "score": scored,
+    }
     counts = {"files": summary["files"], **{k: v for k, v in (scored or {}).items() if k.startswith("documents_")}}
-    summary["run_id"] = record_run_task(home, "nightly", {"sources_file": str(path), "runner": runner},
-                                        started, status, counts)
+    summary["run_id"] = record_run_task(
+        home, "nightly", {"sources_file": str(path), "runner": runner}, started, status, counts
+    )
     summary["report"] = write_report_task(home)["report"]
     return summary

@@ -21,8 +21,9 @@ IO_RETRIES: dict[str, Any] = {"retries": 3, "retry_delay_seconds": [2, 5, 15]}
 
 
 @task(name="plan-run", cache_policy=NONE)
-def plan_run_task(home: str, profile: str, sources: list[str] | None, sources_file: str | None,
-                  runner: str, dask_address: str | None) -> RunPlan:
+def plan_run_task(
+    home: str, profile: str, sources: list[str] | None, sources_file: str | None, runner: str, dask_address: str | None
+) -> RunPlan:
     """Validate the parameters and list what will be ingested."""
     plan = plan_run(home, profile, sources, sources_file, runner, dask_address)
     Home.at(plan.home).root.mkdir(parents=True, exist_ok=True)
@@ -34,14 +35,16 @@ def plan_run_task(home: str, profile: str, sources: list[str] | None, sources_fi
 def choose_production_task(home: str, finetuned_id: str, compressed_id: str | None) -> dict[str, Any]:
     """Which model serves: the compressed choice or the fine-tune, if it beats production."""
     decision = choose_production(Home.at(home), finetuned_id, compressed_id)
-    get_run_logger().info(("promoted " if decision.changed else "production unchanged: ")
-                          + f"{decision.production_id}: {decision.reason}")
+    get_run_logger().info(
+        ("promoted " if decision.changed else "production unchanged: ") + f"{decision.production_id}: {decision.reason}"
+    )
     return decision.to_json()
 
 
 @task(name="record-run", cache_policy=NONE, **IO_RETRIES)
-def record_run_task(home: str, flow: str, parameters: dict[str, Any], started_at: datetime,
-                    status: str, counts: dict[str, Any]) -> str:
+def record_run_task(
+    home: str, flow: str, parameters: dict[str, Any], started_at: datetime, status: str, counts: dict[str, Any]
+) -> str:
     """One row in the warehouse's `runs` table for this orchestration run; returns its id."""
     from prefect.runtime import flow_run
 

@@ -64,14 +64,24 @@ def choose_production(home: Home, finetuned_id: str, compressed_id: str | None) 
     previous_id = previous.model_id if previous else None
     family = {finetuned_id, compressed_id} - {None}
     if previous is not None and (previous.model_id in family or previous.parent_id == finetuned_id):
-        return ProductionDecision(previous.model_id, False,
-                                  f"{previous.model_id} (from this run's models) is already production",
-                                  previous.model_id, previous_id)
+        return ProductionDecision(
+            previous.model_id,
+            False,
+            f"{previous.model_id} (from this run's models) is already production",
+            previous.model_id,
+            previous_id,
+        )
     challenger = serving_candidate(home, finetuned_id, compressed_id)
     decision = promote_if_better(home, challenger)
-    note = "" if challenger == compressed_id else (
-        "; no compressed model within the accuracy budget" if not compressed_id
-        else f"; {compressed_id} has no test metrics to compare")
+    note = (
+        ""
+        if challenger == compressed_id
+        else (
+            "; no compressed model within the accuracy budget"
+            if not compressed_id
+            else f"; {compressed_id} has no test metrics to compare"
+        )
+    )
     if decision.promote:
         return ProductionDecision(challenger, True, decision.reason + note, challenger, previous_id)
     return ProductionDecision(previous_id, False, decision.reason + note, challenger, previous_id)

@@ -7,8 +7,8 @@ from typing import Any, Literal
 from prefect import flow
 
 from sentiflow.flows.pipeline_tasks import record_run_task
-from sentiflow.tasks.core.runners import check_runner
 from sentiflow.flows.stages import Stages
+from sentiflow.tasks.core.runners import check_runner
 from sentiflow.tasks.report.prefect_tasks import write_report_task
 from sentiflow.tasks.warehouse.runs import utc_now
 
@@ -29,8 +29,16 @@ def rescore_flow(
     check_runner(runner, dask_address)
     started = utc_now()
     stages = Stages()
-    scored = stages.run("score", score_flow, home=home, model=model, sources=sources, batch_size=batch_size,
-                        runner=runner, dask_address=dask_address)
+    scored = stages.run(
+        "score",
+        score_flow,
+        home=home,
+        model=model,
+        sources=sources,
+        batch_size=batch_size,
+        runner=runner,
+        dask_address=dask_address,
+    )
     status = "failed" if stages.failed else scored["status"]
     summary = {"status": status, "failed_stage": stages.failed, "score": scored}
     parameters = {"model": model, "sources": sources, "batch_size": batch_size, "runner": runner}

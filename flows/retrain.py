@@ -35,8 +35,12 @@ def retrain_flow(
         "stages": stage_counts(stages.summaries),
         "models": production_and_parent(Home.at(home), production_id),
     }
-    parameters = {"profile": profile, "sources": sources, "base_model": base_model,
-                  "max_accuracy_drop": max_accuracy_drop}
+    parameters = {
+        "profile": profile,
+        "sources": sources,
+        "base_model": base_model,
+        "max_accuracy_drop": max_accuracy_drop,
+    }
     summary["run_id"] = record_run_task(home, "retrain", parameters, started, summary["status"], summary["stages"])
     summary["report"] = write_report_task(home)["report"]
     return summary

@@ -40,12 +40,17 @@ def run_flow(
     ingest_stage(stages, plan.ingest_jobs, plan.home, runner, dask_address)
     production_id = retrain_stages(stages, plan.home, profile, list(plan.source_names), base_model)
     stages.run("score", score_flow, home=plan.home, model="production", runner=runner, dask_address=dask_address)
-    summary = run_summary(Home.at(plan.home), plan, stages.summaries, production_id,
-                          time.monotonic() - clock, stages.failed)
-    parameters = {"profile": profile, "sources": sources, "runner": runner, "dask_address": dask_address,
-                  "base_model": base_model}
-    summary["run_id"] = record_run_task(plan.home, "run", parameters, started, summary["status"],
-                                        summary["stages"])
+    summary = run_summary(
+        Home.at(plan.home), plan, stages.summaries, production_id, time.monotonic() - clock, stages.failed
+    )
+    parameters = {
+        "profile": profile,
+        "sources": sources,
+        "runner": runner,
+        "dask_address": dask_address,
+        "base_model": base_model,
+    }
+    summary["run_id"] = record_run_task(plan.home, "run", parameters, started, summary["status"], summary["stages"])
     summary["report"] = write_report_task(plan.home)["report"]  # after the run row: it reports this run
     summary_artifact_task("run-summary", summary_markdown(summary), f"sentiflow run ({profile})")
     return summary

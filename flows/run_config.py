@@ -164,9 +164,14 @@ class RunPlan:
     ingest_jobs: tuple[IngestJob, ...]
 
 
-def plan_run(home: str, profile: str = "quick", sources: list[str] | None = None,
-             sources_file: str | None = None, runner: str = "threads",
-             dask_address: str | None = None) -> RunPlan:
+def plan_run(
+    home: str,
+    profile: str = "quick",
+    sources: list[str] | None = None,
+    sources_file: str | None = None,
+    runner: str = "threads",
+    dask_address: str | None = None,
+) -> RunPlan:
     """Validate a run's parameters (one-line UserErrors) and say what it will ingest.
 
     No sources: the embedded demo corpus. Sources: those names from the sources file

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from sentiflow.tasks.core.home import Home
-from sentiflow.tasks.report.html import plain
 from sentiflow.tasks.models.record import ModelRecord, parent_metrics_beside
+from sentiflow.tasks.report.html import plain
 from sentiflow.tasks.warehouse.registry import get_model
 
 EXAMPLE_SQL = (
@@ -67,11 +67,20 @@ def model_view(record: ModelRecord | None, measured: dict[str, Any] | None = Non
     if record is None:
         return None
     measured = measured if measured is not None else record.metrics
-    metrics = {split: {k: round(measured[split][k], 4) for k in HEADLINE if k in (measured.get(split) or {})}
-               for split in ("validation", "test") if isinstance(measured.get(split), dict)}
-    return {"model_id": record.model_id, "kind": record.kind, "format": record.format, "stage": record.stage,
-            "size_mb": round((record.size_bytes or 0) / 1e6, 1), "temperature": record.temperature,
-            "metrics": metrics}
+    metrics = {
+        split: {k: round(measured[split][k], 4) for k in HEADLINE if k in (measured.get(split) or {})}
+        for split in ("validation", "test")
+        if isinstance(measured.get(split), dict)
+    }
+    return {
+        "model_id": record.model_id,
+        "kind": record.kind,
+        "format": record.format,
+        "stage": record.stage,
+        "size_mb": round((record.size_bytes or 0) / 1e6, 1),
+        "temperature": record.temperature,
+        "metrics": metrics,
+    }
 
 
 def production_and_parent(home: Home, production_id: str | None) -> dict[str, Any]:
@@ -90,8 +99,14 @@ def stage_counts(stages: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]
         "curate": ("version", "reused", "rows_in", "kept", "removed"),
         "train": ("model_id", "reused", "promoted"),
         "compress": ("chosen", "reason", "skipped"),
-        "score": ("model_id", "documents_seen", "documents_scored", "documents_skipped", "documents_failed",
-                  "docs_per_second"),
+        "score": (
+            "model_id",
+            "documents_seen",
+            "documents_scored",
+            "documents_skipped",
+            "documents_failed",
+            "docs_per_second",
+        ),
     }
     counts: dict[str, dict[str, Any]] = {}
     for stage, summary in stages.items():
@@ -109,8 +124,14 @@ def stage_counts(stages: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]
     return counts
 
 
-def run_summary(home: Home, plan: Any, stages: dict[str, dict[str, Any]], production_id: str | None,
-                seconds: float, failed: dict[str, str] | None) -> dict[str, Any]:
+def run_summary(
+    home: Home,
+    plan: Any,
+    stages: dict[str, dict[str, Any]],
+    production_id: str | None,
+    seconds: float,
+    failed: dict[str, str] | None,
+) -> dict[str, Any]:
     """The run's JSON answer (the flow adds run_id and report)."""
     score = stages.get("score", {})
     return {

@@ -8,8 +8,13 @@ from typing import Any
 from prefect import flow
 
 from sentiflow.tasks.score.prefect_tasks import (
-    current_run, load_task, plan_scoring_task, record_failed_run, resolve_model_task,
-    score_all_shards, summary_artifact_task,
+    current_run,
+    load_task,
+    plan_scoring_task,
+    record_failed_run,
+    resolve_model_task,
+    score_all_shards,
+    summary_artifact_task,
 )
 from sentiflow.tasks.score.summary import build_summary, run_status, scoring_counts
 
@@ -26,15 +31,16 @@ def score_flow(
     """Score the documents `model` has not scored yet (all sources, or `sources`), write the
     predictions as Parquet shards, then load them into DuckDB in one short transaction."""
     start = time.monotonic()
-    run = current_run("score", {"model": model, "sources": sources, "batch_size": batch_size,
-                                "runner": runner, "dask_address": dask_address})
+    run = current_run(
+        "score",
+        {"model": model, "sources": sources, "batch_size": batch_size, "runner": runner, "dask_address": dask_address},
+    )
     record = resolve_model_task(home, model)
     plan = plan_scoring_task(home, record.model_id, sources)
     results, failures = score_all_shards(home, record, plan, run.run_id, batch_size, runner, dask_address)
     counts = scoring_counts(plan, results, failures)
     run.finish(run_status(results, failures), counts)
     load = load_task(home, record.model_id, run, plan.loadable_shards(failures))
-    summary = build_summary(run.run_id, run.status, record.model_id, counts, failures, load,
-                            time.monotonic() - start)
+    summary = build_summary(run.run_id, run.status, record.model_id, counts, failures, load, time.monotonic() - start)
     summary_artifact_task(summary)
     return summary

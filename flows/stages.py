@@ -41,23 +41,35 @@ class Stages:
         return summary
 
 
-def ingest_stage(stages: Stages, jobs: Sequence[IngestJob], home: str, runner: str,
-                 dask_address: str | None) -> None:
+def ingest_stage(stages: Stages, jobs: Sequence[IngestJob], home: str, runner: str, dask_address: str | None) -> None:
     """One ingest subflow per source, recorded together as the `ingest` stage."""
     from sentiflow.flows.ingest import ingest_flow
 
     start, summaries = time.monotonic(), []
     for job in jobs:
-        summary = stages.run("ingest", ingest_flow, inputs=list(job.inputs), home=home, runner=runner,
-                             dask_address=dask_address, **job.kwargs)
+        summary = stages.run(
+            "ingest",
+            ingest_flow,
+            inputs=list(job.inputs),
+            home=home,
+            runner=runner,
+            dask_address=dask_address,
+            **job.kwargs,
+        )
         if summary is None:
             break
         summaries.append(summary)
     stages.summaries["ingest"] = {"summaries": summaries, "seconds": round(time.monotonic() - start, 1)}
 
 
-def retrain_stages(stages: Stages, home: str, profile: str, sources: list[str] | None,
-                   base_model: str | None = None, max_accuracy_drop: float = 1.0) -> str | None:
+def retrain_stages(
+    stages: Stages,
+    home: str,
+    profile: str,
+    sources: list[str] | None,
+    base_model: str | None = None,
+    max_accuracy_drop: float = 1.0,
+) -> str | None:
     """Curate, train, compress (auto), then choose production; returns the production model id.
 
     Promotion happens once, here (see flows/production.py), so train and compress are asked
@@ -69,8 +81,15 @@ def retrain_stages(stages: Stages, home: str, profile: str, sources: list[str] |
     from sentiflow.flows.train import train_flow
 
     curated = stages.run("curate", curate_flow, home=home, sources=sources)
-    trained = curated and stages.run("train", train_flow, home=home, dataset=curated["version"],
-                                     base_model=base_model, profile=profile, promote_if_better=False)
+    trained = curated and stages.run(
+        "train",
+        train_flow,
+        home=home,
+        dataset=curated["version"],
+        base_model=base_model,
+        profile=profile,
+        promote_if_better=False,
+    )
     if not trained:
         return None
     serving = serving_lineage(Home.at(home), trained["model_id"]) if trained["reused"] else None
@@ -79,8 +98,16 @@ def retrain_stages(stages: Stages, home: str, profile: str, sources: list[str] |
         stages.summaries["compress"] = {"skipped": why, "chosen": None, "_seconds": 0.0}
         stages.summaries["production"] = {"production_id": serving, "changed": False, "reason": why}
         return serving
-    compressed = stages.run("compress", compress_flow, home=home, model=trained["model_id"], method="auto",
-                            max_accuracy_drop=max_accuracy_drop, profile=profile, promote=False)
+    compressed = stages.run(
+        "compress",
+        compress_flow,
+        home=home,
+        model=trained["model_id"],
+        method="auto",
+        max_accuracy_drop=max_accuracy_drop,
+        profile=profile,
+        promote=False,
+    )
     if not compressed:
         return None
     decision = choose_production_task(home, trained["model_id"], compressed.get("chosen"))

@@ -8,8 +8,14 @@ from prefect import flow
 
 from sentiflow.tasks.models.training.config import make_config
 from sentiflow.tasks.train.prefect_tasks import (
-    evaluate_task, fine_tune_task, metrics_artifact_task, plan_training_task, promote_task,
-    publish_task, reuse_task, train_summary,
+    evaluate_task,
+    fine_tune_task,
+    metrics_artifact_task,
+    plan_training_task,
+    promote_task,
+    publish_task,
+    reuse_task,
+    train_summary,
 )
 
 
@@ -31,8 +37,16 @@ def train_flow(
 ) -> dict[str, Any]:
     """Fine-tune `base_model` (default: the bundled MiniLM) on a dataset version, or reuse the
     model an identical earlier run produced; optionally promote it if it beats production."""
-    config = make_config(profile, epochs=epochs, batch_size=batch_size, lr=lr, max_seq_len=max_seq_len,
-                         max_minutes=max_minutes, seed=seed, device=device)
+    config = make_config(
+        profile,
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        max_seq_len=max_seq_len,
+        max_minutes=max_minutes,
+        seed=seed,
+        device=device,
+    )
     plan = plan_training_task(home, dataset, base_model, config, resume)
     if plan.reuse:
         record, metrics = reuse_task(plan)

@@ -44,9 +44,16 @@ def test_help_answers_fast_without_heavy_imports():
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     start = time.monotonic()
     proc = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", "import sys; sys.argv=['sentiflow','--help'];"
-         "from sentiflow.flows.cli import main; main()"],
-        capture_output=True, text=True, env=env,
+        [
+            sys.executable,
+            "-X",
+            "importtime",
+            "-c",
+            "import sys; sys.argv=['sentiflow','--help'];from sentiflow.flows.cli import main; main()",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
     )
     elapsed = time.monotonic() - start
     assert proc.returncode == 0, proc.stderr[-2000:]

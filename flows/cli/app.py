@@ -35,9 +35,7 @@ HomeOption = Annotated[
         show_default=False,
     ),
 ]
-JsonOption = Annotated[
-    bool, typer.Option("--json", help="Print a machine-readable JSON summary on stdout.")
-]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print a machine-readable JSON summary on stdout.")]
 
 
 def settings_for(home: Path | None) -> Settings:

@@ -16,23 +16,53 @@ def _mb(size: int | None) -> str:
 
 def _render(summary: dict[str, Any]) -> None:
     parent = summary["parent"]
-    console.print(f"compressing [bold]{parent['model_id']}[/] ({summary['method']}, profile {summary['profile']}, "
-                  f"dataset {summary['dataset_version']}, budget {summary['max_accuracy_drop']:g} points)")
-    table = Table("kind", "size", "p50 ms", "texts/s", "val acc", "test acc", "agreement", "drop (pts)", "",
-                  title="against the parent (ratios in brackets); model ids below")
-    table.add_row("parent", _mb(parent["size_bytes"]), f"{parent['latency_ms_p50']:.1f}",
-                  f"{parent['throughput']:.0f}", f"{parent['validation_accuracy']:.4f}",
-                  f"{parent['test_accuracy']:.4f}", "1.0000", "-", "")
+    console.print(
+        f"compressing [bold]{parent['model_id']}[/] ({summary['method']}, profile {summary['profile']}, "
+        f"dataset {summary['dataset_version']}, budget {summary['max_accuracy_drop']:g} points)"
+    )
+    table = Table(
+        "kind",
+        "size",
+        "p50 ms",
+        "texts/s",
+        "val acc",
+        "test acc",
+        "agreement",
+        "drop (pts)",
+        "",
+        title="against the parent (ratios in brackets); model ids below",
+    )
+    table.add_row(
+        "parent",
+        _mb(parent["size_bytes"]),
+        f"{parent['latency_ms_p50']:.1f}",
+        f"{parent['throughput']:.0f}",
+        f"{parent['validation_accuracy']:.4f}",
+        f"{parent['test_accuracy']:.4f}",
+        "1.0000",
+        "-",
+        "",
+    )
     for row in summary["candidates"]:
         if row["error"]:
             table.add_row(row["kind"], f"[red]failed: {row['error']}[/]", *[""] * 7)
             continue
-        mark = "[bold green]chosen[/]" if row["model_id"] == summary["chosen"] else (
-            "" if row["within_budget"] else "over budget")
-        table.add_row(row["kind"], f"{_mb(row['size_bytes'])} ({row['size_ratio']}x)",
-                      f"{row['latency_ms_p50']:.1f}", f"{row['throughput']:.0f} ({row['throughput_ratio']}x)",
-                      f"{row['validation_accuracy']:.4f}", f"{row['test_accuracy']:.4f}",
-                      f"{row['agreement']:.4f}", f"{row['accuracy_drop_points']:.2f}", mark)
+        mark = (
+            "[bold green]chosen[/]"
+            if row["model_id"] == summary["chosen"]
+            else ("" if row["within_budget"] else "over budget")
+        )
+        table.add_row(
+            row["kind"],
+            f"{_mb(row['size_bytes'])} ({row['size_ratio']}x)",
+            f"{row['latency_ms_p50']:.1f}",
+            f"{row['throughput']:.0f} ({row['throughput_ratio']}x)",
+            f"{row['validation_accuracy']:.4f}",
+            f"{row['test_accuracy']:.4f}",
+            f"{row['agreement']:.4f}",
+            f"{row['accuracy_drop_points']:.2f}",
+            mark,
+        )
     console.print(table)
     for row in summary["candidates"]:
         console.print(f"  {row['kind']}: {row['model_id']}", highlight=False)
@@ -43,21 +73,37 @@ def _render(summary: dict[str, Any]) -> None:
 @app.command("compress")
 def compress_command(
     model: Annotated[str, typer.Option(help="Model id to compress, or 'production'.")] = "production",
-    method: Annotated[str, typer.Option(
-        help="quantize (int8 ONNX), prune (layers + FFN neurons), distill (shallower student), or auto "
-             "(try them, then quantize; keep the fastest within the budget).")] = "auto",
-    max_accuracy_drop: Annotated[float, typer.Option(
-        help="Largest validation accuracy drop allowed, in percentage points.")] = 1.0,
-    target_layers: Annotated[int | None, typer.Option(
-        help="Encoder layers of the student (distill) or kept by pruning (default: half / two thirds of the parent's).")] = None,
-    profile: Annotated[str, typer.Option(
-        help="quick (auto quantizes only; about a minute for MiniLM) or full (whole splits, every method).")] = "quick",
-    max_minutes: Annotated[float | None, typer.Option(
-        help="Training time budget shared by the candidates that train (distill, prune).")] = None,
-    dataset: Annotated[str | None, typer.Option(
-        help="Dataset version to train and evaluate on (default: the parent's).")] = None,
-    promote: Annotated[bool, typer.Option(
-        help="Promote the chosen model when its parent is the production model.")] = True,
+    method: Annotated[
+        str,
+        typer.Option(
+            help="quantize (int8 ONNX), prune (layers + FFN neurons), distill (shallower student), or auto "
+            "(try them, then quantize; keep the fastest within the budget)."
+        ),
+    ] = "auto",
+    max_accuracy_drop: Annotated[
+        float, typer.Option(help="Largest validation accuracy drop allowed, in percentage points.")
+    ] = 1.0,
+    target_layers: Annotated[
+        int | None,
+        typer.Option(
+            help="Encoder layers of the student (distill) or kept by pruning (default: half / two thirds of the parent's)."
+        ),
+    ] = None,
+    profile: Annotated[
+        str,
+        typer.Option(
+            help="quick (auto quantizes only; about a minute for MiniLM) or full (whole splits, every method)."
+        ),
+    ] = "quick",
+    max_minutes: Annotated[
+        float | None, typer.Option(help="Training time budget shared by the candidates that train (distill, prune).")
+    ] = None,
+    dataset: Annotated[
+        str | None, typer.Option(help="Dataset version to train and evaluate on (default: the parent's).")
+    ] = None,
+    promote: Annotated[
+        bool, typer.Option(help="Promote the chosen model when its parent is the production model.")
+    ] = True,
     seed: Annotated[int, typer.Option(help="Seed for sampling, student training and shuffling.")] = 42,
     home: HomeOption = None,
     as_json: JsonOption = False,
@@ -70,16 +116,33 @@ def compress_command(
     settings = settings_for(home)
     configure_prefect(settings.home)
     # every user mistake surfaces here as one line, before Prefect starts
-    prepare_job(Home.at(settings.home), model, method, max_accuracy_drop, target_layers, seed, max_minutes,
-                profile, dataset, promote)
+    prepare_job(
+        Home.at(settings.home),
+        model,
+        method,
+        max_accuracy_drop,
+        target_layers,
+        seed,
+        max_minutes,
+        profile,
+        dataset,
+        promote,
+    )
 
     from sentiflow.flows.compress import compress_flow
 
     with console.status("compressing (see the Prefect log for progress)"):
         summary = compress_flow(
-            home=str(settings.home), model=model, method=method, max_accuracy_drop=max_accuracy_drop,
-            target_layers=target_layers, seed=seed, max_minutes=max_minutes, profile=profile,
-            dataset=dataset, promote=promote,
+            home=str(settings.home),
+            model=model,
+            method=method,
+            max_accuracy_drop=max_accuracy_drop,
+            target_layers=target_layers,
+            seed=seed,
+            max_minutes=max_minutes,
+            profile=profile,
+            dataset=dataset,
+            promote=promote,
         )
     emit(summary, as_json, _render)
     if summary["chosen"] is None:

@@ -17,8 +17,11 @@ def _render(summary: dict[str, Any]) -> None:
     from sentiflow.tasks.curate.report import most_common_languages
 
     verb = "reused (same inputs and config)" if summary["reused"] else "curated"
-    console.print(f"dataset [bold]{summary['version']}[/] {verb} from {', '.join(summary['sources'])}: "
-                  f"{summary['rows_in']:,} rows in, labels {', '.join(summary['labels']) or 'none'}", highlight=False)
+    console.print(
+        f"dataset [bold]{summary['version']}[/] {verb} from {', '.join(summary['sources'])}: "
+        f"{summary['rows_in']:,} rows in, labels {', '.join(summary['labels']) or 'none'}",
+        highlight=False,
+    )
     table = Table("outcome", "rows", title="curate")
     for split, n in summary["kept"].items():
         table.add_row(f"kept: {split}", f"{n:,}")
@@ -41,14 +44,26 @@ def _split_sources(values: list[str] | None) -> list[str] | None:
 
 @app.command("curate")
 def curate_command(
-    sources: Annotated[list[str] | None, typer.Option(
-        "--sources", help="Sources to curate, repeated or comma-separated (default: every source in the lake).",
-        show_default=False)] = None,
-    name: Annotated[str | None, typer.Option(
-        help="Dataset name, the prefix of its version (default: the source names).", show_default=False)] = None,
-    config: Annotated[Path | None, typer.Option(
-        "--config", help="TOML file overriding curation settings (steps, thresholds, label maps, splits).",
-        show_default=False)] = None,
+    sources: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--sources",
+            help="Sources to curate, repeated or comma-separated (default: every source in the lake).",
+            show_default=False,
+        ),
+    ] = None,
+    name: Annotated[
+        str | None,
+        typer.Option(help="Dataset name, the prefix of its version (default: the source names).", show_default=False),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="TOML file overriding curation settings (steps, thresholds, label maps, splits).",
+            show_default=False,
+        ),
+    ] = None,
     home: HomeOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -74,6 +89,7 @@ def curate_command(
 
     spinner = console.status("curating...", spinner="dots") if console.is_terminal and not as_json else nullcontext()
     with spinner:
-        summary = curate_flow(home=str(root.root), sources=chosen, name=name,
-                              config_path=str(config.resolve()) if config else None)
+        summary = curate_flow(
+            home=str(root.root), sources=chosen, name=name, config_path=str(config.resolve()) if config else None
+        )
     emit(summary, as_json, _render)

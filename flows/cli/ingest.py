@@ -22,20 +22,34 @@ def _render(summary: dict[str, Any]) -> None:
 
     from sentiflow.tasks.ingest.summary import reasons_text
 
-    table = Table("source", "files", "read", "written", "quarantined", "already ingested", "repaired", "MB/s",
-                  title="ingest")
+    table = Table(
+        "source", "files", "read", "written", "quarantined", "already ingested", "repaired", "MB/s", title="ingest"
+    )
     for name, s in summary["sources"].items():
-        table.add_row(name, str(s["files"]), f"{s['read']:,}", f"{s['written']:,}", f"{s['quarantined']:,}",
-                      f"{s['already_ingested']:,}", f"{s['repaired']:,}", f"{s['mb_per_s']:.1f}")
+        table.add_row(
+            name,
+            str(s["files"]),
+            f"{s['read']:,}",
+            f"{s['written']:,}",
+            f"{s['quarantined']:,}",
+            f"{s['already_ingested']:,}",
+            f"{s['repaired']:,}",
+            f"{s['mb_per_s']:.1f}",
+        )
     if summary["sources"]:
         console.print(table)
     for name, s in summary["sources"].items():
         if s["quarantined"]:
-            console.print(f"{name}: quarantined {reasons_text(s['quarantined_by_reason'])} "
-                          f"(see lake/quarantine/source={name}/)", highlight=False)
+            console.print(
+                f"{name}: quarantined {reasons_text(s['quarantined_by_reason'])} (see lake/quarantine/source={name}/)",
+                highlight=False,
+            )
     if summary["ignored_files"]:
-        console.print(f"skipped {len(summary['ignored_files'])} file(s) with no supported extension, "
-                      f"e.g. {summary['ignored_files'][0]}", highlight=False)
+        console.print(
+            f"skipped {len(summary['ignored_files'])} file(s) with no supported extension, "
+            f"e.g. {summary['ignored_files'][0]}",
+            highlight=False,
+        )
 
 
 def _fail(failures: list[dict[str, str]], ingested: int) -> None:
@@ -52,26 +66,44 @@ def _fail(failures: list[dict[str, str]], ingested: int) -> None:
 
 @app.command("ingest")
 def ingest_command(
-    inputs: Annotated[list[str], typer.Argument(
-        help="Files or folders (csv, tsv, jsonl/ndjson, parquet, txt, and .gz of each; a folder of "
-             ".txt files is one document per file, labelled by its parent folder), or demo.",
-        metavar="INPUT", show_default=False)],
-    source: Annotated[str | None, typer.Option(
-        help="Source name in the lake (default: from each file or folder name; demo for the demo corpus).",
-        show_default=False)] = None,
-    split: Annotated[str | None, typer.Option(
-        help="Tag every row with this split, e.g. test for a benchmark's official test set.",
-        show_default=False)] = None,
-    fmt: Annotated[str | None, typer.Option(
-        "--format", help="Override the format from the extension: csv, tsv, jsonl, parquet or txt.",
-        show_default=False)] = None,
+    inputs: Annotated[
+        list[str],
+        typer.Argument(
+            help="Files or folders (csv, tsv, jsonl/ndjson, parquet, txt, and .gz of each; a folder of "
+            ".txt files is one document per file, labelled by its parent folder), or demo.",
+            metavar="INPUT",
+            show_default=False,
+        ),
+    ],
+    source: Annotated[
+        str | None,
+        typer.Option(
+            help="Source name in the lake (default: from each file or folder name; demo for the demo corpus).",
+            show_default=False,
+        ),
+    ] = None,
+    split: Annotated[
+        str | None,
+        typer.Option(
+            help="Tag every row with this split, e.g. test for a benchmark's official test set.", show_default=False
+        ),
+    ] = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            help="Override the format from the extension: csv, tsv, jsonl, parquet or txt.",
+            show_default=False,
+        ),
+    ] = None,
     text_column: Annotated[str | None, _column_option("text")] = None,
     label_column: Annotated[str | None, _column_option("label")] = None,
     confidence_column: Annotated[str | None, _column_option("confidence")] = None,
     date_column: Annotated[str | None, _column_option("date")] = None,
     runner: Annotated[str, typer.Option(help="Task runner: threads (this machine) or dask.")] = "threads",
-    dask_address: Annotated[str | None, typer.Option(
-        help="Dask scheduler, tcp://HOST:PORT (default: a local cluster).", show_default=False)] = None,
+    dask_address: Annotated[
+        str | None, typer.Option(help="Dask scheduler, tcp://HOST:PORT (default: a local cluster).", show_default=False)
+    ] = None,
     home: HomeOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -82,9 +114,9 @@ def ingest_command(
     lake/quarantine/ with a reason. Exit code 0: all ingested; 1: some inputs failed; 2: none could be
     ingested, or a bad option.
     """
-    from sentiflow.tasks.core.runners import check_runner
     from sentiflow.tasks.core.errors import UserError
     from sentiflow.tasks.core.home import Home
+    from sentiflow.tasks.core.runners import check_runner
     from sentiflow.tasks.ingest.columns import ColumnSpec
     from sentiflow.tasks.ingest.inputs import plan_inputs
 
@@ -106,9 +138,17 @@ def ingest_command(
 
     with _progress(as_json):
         summary = ingest_flow(
-            inputs=inputs, home=str(root), source=source, split=split, fmt=fmt,
-            text_column=text_column, label_column=label_column, confidence_column=confidence_column,
-            date_column=date_column, runner=runner, dask_address=dask_address,
+            inputs=inputs,
+            home=str(root),
+            source=source,
+            split=split,
+            fmt=fmt,
+            text_column=text_column,
+            label_column=label_column,
+            confidence_column=confidence_column,
+            date_column=date_column,
+            runner=runner,
+            dask_address=dask_address,
         )
     emit(summary, as_json, _render)
     if summary["failures"]:
@@ -126,10 +166,17 @@ def _progress(quiet: bool) -> Any:
     stack = ExitStack()
     if quiet or not console.is_terminal:
         return stack
-    bars = stack.enter_context(Progress(
-        TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeElapsedColumn(),
-        console=console, transient=True,
-    ))
+    bars = stack.enter_context(
+        Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        )
+    )
     ids: dict[str, Any] = {}
 
     def on_progress(label: str, done: int, total: int, finished: bool) -> None:

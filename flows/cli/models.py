@@ -16,18 +16,27 @@ app.add_typer(models_app, name="models")
 
 def _test_metric(metrics: dict[str, Any], name: str) -> float | None:
     test = metrics.get("test") if isinstance(metrics, dict) else None
-    value = test.get(name) if isinstance(test, dict) else metrics.get(f"test_{name}") if isinstance(metrics, dict) else None
+    value = (
+        test.get(name) if isinstance(test, dict) else metrics.get(f"test_{name}") if isinstance(metrics, dict) else None
+    )
     return float(value) if value is not None else None
 
 
 def _row(record: Any) -> dict[str, Any]:
     return {
-        "model_id": record.model_id, "kind": record.kind, "format": record.format, "parent_id": record.parent_id,
-        "base_model": record.base_model, "dataset_version": record.dataset_version, "stage": record.stage,
+        "model_id": record.model_id,
+        "kind": record.kind,
+        "format": record.format,
+        "parent_id": record.parent_id,
+        "base_model": record.base_model,
+        "dataset_version": record.dataset_version,
+        "stage": record.stage,
         "test_accuracy": _test_metric(record.metrics, "accuracy"),
         "test_macro_f1": _test_metric(record.metrics, "macro_f1"),
-        "size_bytes": record.size_bytes, "temperature": record.temperature,
-        "created_at": record.created_at.isoformat(timespec="seconds"), "path": record.path,
+        "size_bytes": record.size_bytes,
+        "temperature": record.temperature,
+        "created_at": record.created_at.isoformat(timespec="seconds"),
+        "path": record.path,
     }
 
 
@@ -47,8 +56,16 @@ def _render_list(summary: dict[str, Any]) -> None:
     for m in summary["models"]:
         stage = f"[bold green]{m['stage']}[/]" if m["stage"] == "production" else m["stage"]
         size = "-" if m["size_bytes"] is None else f"{m['size_bytes'] / 1e6:.1f} MB"
-        table.add_row(m["model_id"], m["kind"], m["parent_id"] or "-", m["dataset_version"] or "-", stage,
-                      _fmt(m["test_accuracy"]), _fmt(m["test_macro_f1"]), size)
+        table.add_row(
+            m["model_id"],
+            m["kind"],
+            m["parent_id"] or "-",
+            m["dataset_version"] or "-",
+            stage,
+            _fmt(m["test_accuracy"]),
+            _fmt(m["test_macro_f1"]),
+            size,
+        )
     console.print(table)
 
 
@@ -77,8 +94,11 @@ def promote_command(
     root = Home.at(settings.home)
     previous = production_model(root)
     record = promote(root, model_id)
-    summary = {"model_id": record.model_id, "stage": record.stage,
-               "previous_production": previous.model_id if previous and previous.model_id != model_id else None}
+    summary = {
+        "model_id": record.model_id,
+        "stage": record.stage,
+        "previous_production": previous.model_id if previous and previous.model_id != model_id else None,
+    }
 
     def render(s: dict[str, Any]) -> None:
         archived = f"; archived {s['previous_production']}" if s["previous_production"] else ""

@@ -7,7 +7,7 @@ second. Results go to stdout; waiting notices and row counts go to stderr.
 from __future__ import annotations
 
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -21,7 +21,7 @@ from sentiflow.tasks.core.errors import UserError
 from sentiflow.tasks.core.home import Home
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     table = "table"
     csv = "csv"
     json = "json"
@@ -92,8 +92,13 @@ def list_queries(as_json: bool) -> None:
             "name": q.name,
             "description": q.description,
             "params": [
-                {"name": p.name, "type": p.type, "default": p.default, "required": p.required,
-                 "description": p.description}
+                {
+                    "name": p.name,
+                    "type": p.type,
+                    "default": p.default,
+                    "required": p.required,
+                    "description": p.description,
+                }
                 for p in q.params
             ],
         }
@@ -103,9 +108,7 @@ def list_queries(as_json: bool) -> None:
     def render(_: dict) -> None:
         table = Table("name", "parameters", "description")
         for q in queries:
-            params = ", ".join(
-                f"{p['name']}" if p["required"] else f"{p['name']}={p['default']}" for p in q["params"]
-            )
+            params = ", ".join(f"{p['name']}" if p["required"] else f"{p['name']}={p['default']}" for p in q["params"])
             table.add_row(q["name"], params, q["description"])
         out.print(table)
 
@@ -114,10 +117,17 @@ def list_queries(as_json: bool) -> None:
 
 @app.command("query")
 def query_command(
-    sql: Annotated[str | None, typer.Argument(help="SQL to run, e.g. \"select * from latest_predictions limit 5\".")] = None,
+    sql: Annotated[
+        str | None, typer.Argument(help='SQL to run, e.g. "select * from latest_predictions limit 5".')
+    ] = None,
     file: Annotated[Path | None, typer.Option("--file", "-f", help="Read the SQL from this file.")] = None,
-    name: Annotated[str | None, typer.Option("--name", "-n", help="Run a named query from sql/queries/ (see --list).")] = None,
-    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="A query parameter NAME=VALUE, used as $NAME in the SQL; repeatable.")] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", "-n", help="Run a named query from sql/queries/ (see --list).")
+    ] = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", "-p", help="A query parameter NAME=VALUE, used as $NAME in the SQL; repeatable."),
+    ] = None,
     fmt: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = OutputFormat.table,
     max_rows: Annotated[int, typer.Option("--max-rows", min=0, help="Most rows shown in table format.")] = 100,
     list_names: Annotated[bool, typer.Option("--list", help="List the named queries and their parameters.")] = False,

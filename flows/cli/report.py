@@ -15,8 +15,12 @@ from sentiflow.flows.cli.app import HomeOption, JsonOption, app, console, emit, 
 def report_command(
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Where to write the HTML file (default: HOME/reports/report.html).",
-                     show_default=False, dir_okay=False),
+        typer.Option(
+            "--out",
+            help="Where to write the HTML file (default: HOME/reports/report.html).",
+            show_default=False,
+            dir_okay=False,
+        ),
     ] = None,
     home: HomeOption = None,
     as_json: JsonOption = False,
@@ -43,7 +47,9 @@ def report_command(
     def render(s: dict) -> None:
         table = Table("plot", "status", title=f"report: {s['report']}")
         for key in ("funnel", "balance", "confusion", "reliability", "sentiment", "models"):
-            table.add_row(key, "drawn" if key in s["plots"] else f"[yellow]not available[/]: {s['missing'].get(key, '')}")
+            table.add_row(
+                key, "drawn" if key in s["plots"] else f"[yellow]not available[/]: {s['missing'].get(key, '')}"
+            )
         console.print(table)
         console.print(f"open it with: xdg-open {s['report']}  ({s['bytes']:,} bytes, self-contained)")
 

@@ -21,11 +21,14 @@ def _metrics_cell(view: dict[str, Any] | None, split: str, metric: str) -> str:
 
 def _render(summary: dict[str, Any]) -> None:
     colour = {"completed": "green", "partial": "yellow"}.get(summary["status"], "red")
-    console.print(f"[bold {colour}]run {summary['status']}[/] in {summary['seconds'] / 60:.1f} min "
-                  f"(profile {summary['profile']}, sources {', '.join(summary['sources'])})")
+    console.print(
+        f"[bold {colour}]run {summary['status']}[/] in {summary['seconds'] / 60:.1f} min "
+        f"(profile {summary['profile']}, sources {', '.join(summary['sources'])})"
+    )
     if summary["failed_stage"]:
-        console.print(f"[red]{summary['failed_stage']['stage']} failed:[/] {summary['failed_stage']['error']}",
-                      highlight=False)
+        console.print(
+            f"[red]{summary['failed_stage']['stage']} failed:[/] {summary['failed_stage']['error']}", highlight=False
+        )
     stages = Table("stage", "seconds", "what happened", title="stages")
     for stage, counts in summary["stages"].items():
         shown = plain({k: v for k, v in counts.items() if k != "seconds"})
@@ -33,15 +36,23 @@ def _render(summary: dict[str, Any]) -> None:
     console.print(stages)
     production, parent = summary["models"]["production"], summary["models"]["parent"]
     if production:
-        models = Table("", f"production: {production['model_id']}",
-                       f"parent: {parent['model_id']}" if parent else "parent", title="models")
-        models.add_row("kind / format", f"{production['kind']} / {production['format']}",
-                       f"{parent['kind']} / {parent['format']}" if parent else "-")
+        models = Table(
+            "",
+            f"production: {production['model_id']}",
+            f"parent: {parent['model_id']}" if parent else "parent",
+            title="models",
+        )
+        models.add_row(
+            "kind / format",
+            f"{production['kind']} / {production['format']}",
+            f"{parent['kind']} / {parent['format']}" if parent else "-",
+        )
         models.add_row("size (MB)", str(production["size_mb"]), str(parent["size_mb"]) if parent else "-")
         for split in ("validation", "test"):
             for metric in ("n", "accuracy", "macro_f1", "ece"):
-                models.add_row(f"{split} {metric}", _metrics_cell(production, split, metric),
-                               _metrics_cell(parent, split, metric))
+                models.add_row(
+                    f"{split} {metric}", _metrics_cell(production, split, metric), _metrics_cell(parent, split, metric)
+                )
         console.print(models)
     if summary["throughput_docs_per_second"] is not None:
         console.print(f"scoring throughput: {summary['throughput_docs_per_second']:,} documents/s")
@@ -56,22 +67,42 @@ def _render(summary: dict[str, Any]) -> None:
 
 @app.command("run")
 def run_command(
-    profile: Annotated[str, typer.Option(
-        help="Training budget: quick (minutes, for the demo) or full (a real fine-tune).")] = "quick",
-    sources: Annotated[list[str] | None, typer.Option(
-        "--sources", help="Configured source to use instead of the demo (repeat for more; 'all' for every "
-                          "one); sources are read from HOME/sentiflow.toml or --sources-file.",
-        show_default=False)] = None,
-    sources_file: Annotated[Path | None, typer.Option(
-        help="The sources file, TOML with one sources table per source (default: HOME/sentiflow.toml).",
-        show_default=False, dir_okay=False)] = None,
-    base_model: Annotated[str | None, typer.Option(
-        help="Model to fine-tune: a hub id or a local folder (default: the bundled all-MiniLM-L6-v2).",
-        show_default=False)] = None,
-    runner: Annotated[str, typer.Option(help="Task runner for ingest and scoring shards: threads or dask.")] = "threads",
-    dask_address: Annotated[str | None, typer.Option(
-        help="Dask scheduler tcp://HOST:PORT (with --runner dask; default: a local cluster).",
-        show_default=False)] = None,
+    profile: Annotated[
+        str, typer.Option(help="Training budget: quick (minutes, for the demo) or full (a real fine-tune).")
+    ] = "quick",
+    sources: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--sources",
+            help="Configured source to use instead of the demo (repeat for more; 'all' for every "
+            "one); sources are read from HOME/sentiflow.toml or --sources-file.",
+            show_default=False,
+        ),
+    ] = None,
+    sources_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="The sources file, TOML with one sources table per source (default: HOME/sentiflow.toml).",
+            show_default=False,
+            dir_okay=False,
+        ),
+    ] = None,
+    base_model: Annotated[
+        str | None,
+        typer.Option(
+            help="Model to fine-tune: a hub id or a local folder (default: the bundled all-MiniLM-L6-v2).",
+            show_default=False,
+        ),
+    ] = None,
+    runner: Annotated[
+        str, typer.Option(help="Task runner for ingest and scoring shards: threads or dask.")
+    ] = "threads",
+    dask_address: Annotated[
+        str | None,
+        typer.Option(
+            help="Dask scheduler tcp://HOST:PORT (with --runner dask; default: a local cluster).", show_default=False
+        ),
+    ] = None,
     home: HomeOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -87,17 +118,24 @@ def run_command(
 
     settings = settings_for(home)
     # every parameter mistake surfaces here as one line, before Prefect starts
-    plan = plan_run(str(settings.home), profile, sources, str(sources_file) if sources_file else None,
-                    runner, dask_address)
+    plan = plan_run(
+        str(settings.home), profile, sources, str(sources_file) if sources_file else None, runner, dask_address
+    )
     if base_model:
         _check_base_model(base_model, settings.offline)
     configure_prefect(Path(plan.home))
 
     from sentiflow.flows.run import run_flow
 
-    summary = run_flow(home=plan.home, profile=profile, sources=sources or None,
-                       sources_file=str(sources_file) if sources_file else None, runner=runner,
-                       dask_address=dask_address, base_model=base_model)
+    summary = run_flow(
+        home=plan.home,
+        profile=profile,
+        sources=sources or None,
+        sources_file=str(sources_file) if sources_file else None,
+        runner=runner,
+        dask_address=dask_address,
+        base_model=base_model,
+    )
     emit(summary, as_json, _render)
     if summary["status"] == "failed":
         raise typer.Exit(1)

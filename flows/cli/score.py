@@ -10,13 +10,18 @@ from rich.markup import escape
 
 from sentiflow.flows.cli.app import HomeOption, JsonOption, app, console, emit, settings_for
 
-
 _SHOWN = (
-    ("model", "model_id"), ("status", "status"), ("documents seen", "documents_seen"),
-    ("skipped (already scored)", "documents_skipped"), ("scored", "documents_scored"),
-    ("in failed shards", "documents_failed"), ("predictions loaded", "predictions_loaded"),
-    ("documents loaded", "documents_loaded"), ("docs/s", "docs_per_second"),
-    ("seconds", "seconds"), ("write lock held (s)", "lock_held_seconds"),
+    ("model", "model_id"),
+    ("status", "status"),
+    ("documents seen", "documents_seen"),
+    ("skipped (already scored)", "documents_skipped"),
+    ("scored", "documents_scored"),
+    ("in failed shards", "documents_failed"),
+    ("predictions loaded", "predictions_loaded"),
+    ("documents loaded", "documents_loaded"),
+    ("docs/s", "docs_per_second"),
+    ("seconds", "seconds"),
+    ("write lock held (s)", "lock_held_seconds"),
 )
 
 
@@ -41,9 +46,16 @@ def _progress(quiet: bool) -> ExitStack:
     stack = ExitStack()
     if quiet or not console.is_terminal:
         return stack
-    bars = stack.enter_context(Progress(TextColumn("scoring {task.description}"), BarColumn(),
-                                        MofNCompleteColumn(), TimeElapsedColumn(), console=console,
-                                        transient=True))
+    bars = stack.enter_context(
+        Progress(
+            TextColumn("scoring {task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        )
+    )
     ids: dict[str, Any] = {}
 
     def on_progress(label: str, done: int, total: int, finished: bool) -> None:
@@ -55,8 +67,9 @@ def _progress(quiet: bool) -> ExitStack:
     return stack
 
 
-def _ingest_first(files: list[str], source: str | None, home: str, runner: str,
-                  dask_address: str | None) -> tuple[list[str], list[dict[str, str]]]:
+def _ingest_first(
+    files: list[str], source: str | None, home: str, runner: str, dask_address: str | None
+) -> tuple[list[str], list[dict[str, str]]]:
     """Ingest FILE... with the ingest flow; returns (sources ingested, failures)."""
     from sentiflow.flows.ingest import ingest_flow
     from sentiflow.tasks.core.errors import UserError
@@ -71,18 +84,26 @@ def _ingest_first(files: list[str], source: str | None, home: str, runner: str,
 
 @app.command("score")
 def score_command(
-    files: Annotated[list[str] | None, typer.Argument(
-        help="Files or folders to ingest first (as `sentiflow ingest` does), then score.",
-        show_default=False)] = None,
+    files: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Files or folders to ingest first (as `sentiflow ingest` does), then score.", show_default=False
+        ),
+    ] = None,
     model: Annotated[str, typer.Option(help="Model id, or `production` for the production model.")] = "production",
-    source: Annotated[list[str] | None, typer.Option(
-        help="Score only this source (repeatable). With FILE...: the source name to ingest them as.",
-        show_default=False)] = None,
+    source: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Score only this source (repeatable). With FILE...: the source name to ingest them as.",
+            show_default=False,
+        ),
+    ] = None,
     all_sources: Annotated[bool, typer.Option("--all", help="Score every source in the lake (the default).")] = False,
     batch_size: Annotated[int, typer.Option(min=1, max=4096, help="Texts per model forward pass.")] = 64,
     runner: Annotated[str, typer.Option(help="Task runner: threads (this machine) or dask.")] = "threads",
-    dask_address: Annotated[str | None, typer.Option(
-        help="Dask scheduler, tcp://HOST:PORT (default: a local cluster).", show_default=False)] = None,
+    dask_address: Annotated[
+        str | None, typer.Option(help="Dask scheduler, tcp://HOST:PORT (default: a local cluster).", show_default=False)
+    ] = None,
     home: HomeOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -91,11 +112,11 @@ def score_command(
     Incremental: documents the model already scored are skipped, and a killed run resumes
     where it stopped. Exit code 0: all scored; 1: some shards failed (the rest are loaded).
     """
-    from sentiflow.tasks.core.runners import check_runner
-    from sentiflow.tasks.models.loading import check_model_files
     from sentiflow.tasks.core.errors import UserError
     from sentiflow.tasks.core.home import Home
     from sentiflow.tasks.core.lake import document_shards
+    from sentiflow.tasks.core.runners import check_runner
+    from sentiflow.tasks.models.loading import check_model_files
     from sentiflow.tasks.score.predictions import sentiment_labels
     from sentiflow.tasks.warehouse.registry import get_model
 
@@ -120,16 +141,24 @@ def score_command(
     failures: list[dict[str, str]] = []
     sources = None if all_sources else source
     if files:
-        ingested, failures = _ingest_first(files, source[0] if source else None, str(root.root),
-                                           runner, dask_address)
+        ingested, failures = _ingest_first(files, source[0] if source else None, str(root.root), runner, dask_address)
         sources = None if all_sources else ingested
     with _progress(as_json):
-        summary = score_flow(home=str(root.root), model=record.model_id, sources=sources,
-                             batch_size=batch_size, runner=runner, dask_address=dask_address)
+        summary = score_flow(
+            home=str(root.root),
+            model=record.model_id,
+            sources=sources,
+            batch_size=batch_size,
+            runner=runner,
+            dask_address=dask_address,
+        )
     emit({**summary, "ingest_failures": failures} if files else summary, as_json, _render)
     for failure in summary["failures"]:  # error texts are data: '[...]' in them is not markup
-        console.print(f"[bold red]error:[/] {escape(failure['lake_shard'])}: {escape(failure['error'])}",
-                      highlight=False, soft_wrap=True)
+        console.print(
+            f"[bold red]error:[/] {escape(failure['lake_shard'])}: {escape(failure['error'])}",
+            highlight=False,
+            soft_wrap=True,
+        )
     for failure in failures:
         console.print(f"[bold red]error:[/] {escape(failure['error'])}", highlight=False, soft_wrap=True)
     if summary["failures"] or failures:

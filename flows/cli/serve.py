@@ -13,9 +13,12 @@ from sentiflow.flows.cli.app import HomeOption, JsonOption, app, console, emit, 
 
 @app.command("serve")
 def serve_command(
-    only: Annotated[list[str] | None, typer.Option(
-        "--only", help="Serve only this deployment (repeat for more; default: all of them).",
-        show_default=False)] = None,
+    only: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--only", help="Serve only this deployment (repeat for more; default: all of them).", show_default=False
+        ),
+    ] = None,
     home: HomeOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -60,24 +63,38 @@ def _serve(root: Path, specs: list, as_json: bool) -> None:
 
     deployments = [
         spec.load_flow().to_deployment(
-            name=spec.name, description=spec.description, tags=["sentiflow"],
+            name=spec.name,
+            description=spec.description,
+            tags=["sentiflow"],
             schedules=[Cron(spec.cron, timezone=spec.timezone)] if spec.cron else None,
-            concurrency_limit=spec.concurrency_limit, parameters={"home": str(root), **spec.parameters},
+            concurrency_limit=spec.concurrency_limit,
+            parameters={"home": str(root), **spec.parameters},
             entrypoint_type=EntrypointType.MODULE_PATH,  # runs from any directory: sentiflow is installed
         )
         for spec in specs
     ]
-    info = {"api_url": os.environ["PREFECT_API_URL"], "home": str(root),
-            "deployments": [{"name": f"{s.name}/{s.name}", "schedule": f"{s.cron} {s.timezone}" if s.cron else "manual",
-                             "concurrency_limit": s.concurrency_limit} for s in specs]}
+    info = {
+        "api_url": os.environ["PREFECT_API_URL"],
+        "home": str(root),
+        "deployments": [
+            {
+                "name": f"{s.name}/{s.name}",
+                "schedule": f"{s.cron} {s.timezone}" if s.cron else "manual",
+                "concurrency_limit": s.concurrency_limit,
+            }
+            for s in specs
+        ],
+    }
 
     def render(i: dict) -> None:
         table = Table("deployment", "schedule", "concurrency limit", title=f"serving for {i['home']}")
         for d in i["deployments"]:
             table.add_row(d["name"], d["schedule"], str(d["concurrency_limit"] or "-"))
         console.print(table)
-        console.print(f"Prefect API: {i['api_url']}  (trigger: sentiflow trigger retrain --home {i['home']}, or "
-                      f"PREFECT_API_URL={i['api_url']} prefect deployment run 'retrain/retrain')")
+        console.print(
+            f"Prefect API: {i['api_url']}  (trigger: sentiflow trigger retrain --home {i['home']}, or "
+            f"PREFECT_API_URL={i['api_url']} prefect deployment run 'retrain/retrain')"
+        )
 
     emit(info, as_json, render)
     serve(*deployments, print_starting_message=False)

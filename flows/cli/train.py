@@ -12,45 +12,64 @@ from sentiflow.flows.cli.app import HomeOption, JsonOption, app, console, emit, 
 
 def _render(summary: dict[str, Any]) -> None:
     verb = "reused" if summary["reused"] else "trained"
-    console.print(f"[bold]{summary['model_id']}[/] {verb} on dataset {summary['dataset_version']} "
-                  f"from {summary['base_model']}")
+    console.print(
+        f"[bold]{summary['model_id']}[/] {verb} on dataset {summary['dataset_version']} from {summary['base_model']}"
+    )
     table = Table("split", "accuracy", "macro-F1", "ECE (calibrated)")
     for split, m in summary["metrics"].items():
         table.add_row(split, f"{m['accuracy']:.4f}", f"{m['macro_f1']:.4f}", f"{m['ece']:.4f}")
     console.print(table)
     t, c = summary["training"], summary["calibration"]
     if t.get("steps") is not None:
-        console.print(f"training: {t['steps']}/{t['total_steps']} steps, stop: {t['stop_reason']}, "
-                      f"best step {t['best_step']}, {t['samples_per_second']:.0f} samples/s, "
-                      f"{(t['wall_seconds'] or 0) / 60:.1f} min on {t['hardware']}")
+        console.print(
+            f"training: {t['steps']}/{t['total_steps']} steps, stop: {t['stop_reason']}, "
+            f"best step {t['best_step']}, {t['samples_per_second']:.0f} samples/s, "
+            f"{(t['wall_seconds'] or 0) / 60:.1f} min on {t['hardware']}"
+        )
     console.print(f"temperature {c['temperature']:.3f} (validation ECE {c['ece_before']:.4f} -> {c['ece_after']:.4f})")
-    console.print(("promoted to production: " if summary["promoted"] else "not promoted: ") + summary["promotion_reason"])
+    console.print(
+        ("promoted to production: " if summary["promoted"] else "not promoted: ") + summary["promotion_reason"]
+    )
     console.print(f"model folder: {summary['model_dir']}")
 
 
 @app.command("train")
 def train_command(
     dataset: Annotated[str, typer.Option(help="Dataset version to train on, or 'latest'.")] = "latest",
-    base_model: Annotated[str | None, typer.Option(
-        help="Hugging Face hub id or local folder [default: the bundled all-MiniLM-L6-v2, offline].")] = None,
-    profile: Annotated[str, typer.Option(help="quick (a few minutes, for demos) or full (3 epochs, 128 tokens).")] = "quick",
+    base_model: Annotated[
+        str | None,
+        typer.Option(help="Hugging Face hub id or local folder [default: the bundled all-MiniLM-L6-v2, offline]."),
+    ] = None,
+    profile: Annotated[
+        str, typer.Option(help="quick (a few minutes, for demos) or full (3 epochs, 128 tokens).")
+    ] = "quick",
     epochs: Annotated[float | None, typer.Option(help="Passes over the train split (fractions allowed).")] = None,
     batch_size: Annotated[int | None, typer.Option(help="Examples per optimizer step.")] = None,
     lr: Annotated[float | None, typer.Option(help="Peak AdamW learning rate.")] = None,
     max_seq_len: Annotated[int | None, typer.Option(help="Tokens per text after truncation.")] = None,
-    max_minutes: Annotated[float | None, typer.Option(
-        help="Wall-clock budget for training; stops cleanly and keeps the best checkpoint.")] = None,
+    max_minutes: Annotated[
+        float | None, typer.Option(help="Wall-clock budget for training; stops cleanly and keeps the best checkpoint.")
+    ] = None,
     seed: Annotated[int, typer.Option(help="Seed for sampling, shuffling, initialisation and dropout.")] = 42,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda (bf16 autocast on CUDA).")] = "auto",
-    resume: Annotated[bool, typer.Option(
-        "--resume", help="Continue a killed or time-budget-stopped run from its last checkpoint.")] = False,
-    promote_if_better: Annotated[bool, typer.Option(
-        "--promote-if-better", help="Promote to production if it beats production's test macro-F1.")] = False,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue a killed or time-budget-stopped run from its last checkpoint.")
+    ] = False,
+    promote_if_better: Annotated[
+        bool, typer.Option("--promote-if-better", help="Promote to production if it beats production's test macro-F1.")
+    ] = False,
     home: HomeOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Fine-tune a sentiment classifier on a curated dataset; evaluate, calibrate and register it."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     from sentiflow.flows.prefect_env import configure_prefect
     from sentiflow.tasks.core.home import Home
@@ -59,8 +78,16 @@ def train_command(
 
     settings = settings_for(home)
     configure_prefect(settings.home)
-    config = make_config(profile, epochs=epochs, batch_size=batch_size, lr=lr, max_seq_len=max_seq_len,
-                         max_minutes=max_minutes, seed=seed, device=device)
+    config = make_config(
+        profile,
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        max_seq_len=max_seq_len,
+        max_minutes=max_minutes,
+        seed=seed,
+        device=device,
+    )
     # every user mistake surfaces here as one line, before Prefect starts
     plan = plan_training(Home.at(settings.home), dataset, base_model, config, resume, offline=settings.offline)
     if plan.notice() and not plan.reuse:
@@ -69,8 +96,14 @@ def train_command(
     from sentiflow.flows.train import train_flow
     from sentiflow.tasks.train.prefect_tasks import listening
 
-    columns = (TextColumn("training"), BarColumn(), MofNCompleteColumn(), TextColumn("loss {task.fields[loss]}"),
-               TimeElapsedColumn(), TimeRemainingColumn())
+    columns = (
+        TextColumn("training"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("loss {task.fields[loss]}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns, console=console, transient=True) as progress:
         bar = progress.add_task("train", total=None, loss="-")
 
@@ -82,8 +115,18 @@ def train_command(
 
         with listening(on_event):
             summary = train_flow(
-                home=str(Home.at(settings.home).root), dataset=dataset, base_model=base_model, profile=profile,
-                epochs=epochs, batch_size=batch_size, lr=lr, max_seq_len=max_seq_len, max_minutes=max_minutes,
-                seed=seed, device=device, resume=resume, promote_if_better=promote_if_better,
+                home=str(Home.at(settings.home).root),
+                dataset=dataset,
+                base_model=base_model,
+                profile=profile,
+                epochs=epochs,
+                batch_size=batch_size,
+                lr=lr,
+                max_seq_len=max_seq_len,
+                max_minutes=max_minutes,
+                seed=seed,
+                device=device,
+                resume=resume,
+                promote_if_better=promote_if_better,
             )
     emit(summary, as_json, _render)

@@ -29,11 +29,20 @@ def parse_parameters(pairs: list[str]) -> dict[str, Any]:
 
 @app.command("trigger")
 def trigger_command(
-    name: Annotated[str, typer.Argument(help="Deployment to run: nightly, retrain, rescore, run, report, "
-                                             "ingest, curate, train, compress or score.")],
-    param: Annotated[list[str] | None, typer.Option(
-        "--param", help="A flow parameter as NAME=VALUE (JSON values allowed, e.g. sources='[\"demo\"]'); repeat.",
-        show_default=False)] = None,
+    name: Annotated[
+        str,
+        typer.Argument(
+            help="Deployment to run: nightly, retrain, rescore, run, report, ingest, curate, train, compress or score."
+        ),
+    ],
+    param: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--param",
+            help="A flow parameter as NAME=VALUE (JSON values allowed, e.g. sources='[\"demo\"]'); repeat.",
+            show_default=False,
+        ),
+    ] = None,
     wait: Annotated[bool, typer.Option("--wait/--no-wait", help="Wait for the run to finish.")] = False,
     timeout: Annotated[float, typer.Option(help="With --wait: give up waiting after this many seconds.")] = 3600,
     home: HomeOption = None,
@@ -57,8 +66,10 @@ def trigger_command(
     if not os.environ.get("PREFECT_API_URL"):
         api_url = find_local_server(settings.home)
         if api_url is None:
-            raise UserError(f"no Prefect server for home {settings.home}: start `sentiflow serve --home "
-                            f"{settings.home}` first, or set PREFECT_API_URL to a server that serves sentiflow")
+            raise UserError(
+                f"no Prefect server for home {settings.home}: start `sentiflow serve --home "
+                f"{settings.home}` first, or set PREFECT_API_URL to a server that serves sentiflow"
+            )
         os.environ["PREFECT_API_URL"] = api_url
     configure_prefect(settings.home)
 
@@ -66,14 +77,26 @@ def trigger_command(
     from prefect.exceptions import ObjectNotFound
 
     try:
-        flow_run = run_deployment(f"{spec.name}/{spec.name}", parameters=parameters,
-                                  timeout=timeout if wait else 0, poll_interval=1, as_subflow=False)
+        flow_run = run_deployment(
+            f"{spec.name}/{spec.name}",
+            parameters=parameters,
+            timeout=timeout if wait else 0,
+            poll_interval=1,
+            as_subflow=False,
+        )
     except ObjectNotFound:
-        raise UserError(f"deployment '{spec.name}/{spec.name}' is not on the server at "
-                        f"{os.environ['PREFECT_API_URL']}: is `sentiflow serve` serving it?") from None
-    summary = {"deployment": f"{spec.name}/{spec.name}", "flow_run_id": str(flow_run.id), "flow_run": flow_run.name,
-               "state": flow_run.state.name if flow_run.state else None, "parameters": parameters,
-               "api_url": os.environ["PREFECT_API_URL"]}
+        raise UserError(
+            f"deployment '{spec.name}/{spec.name}' is not on the server at "
+            f"{os.environ['PREFECT_API_URL']}: is `sentiflow serve` serving it?"
+        ) from None
+    summary = {
+        "deployment": f"{spec.name}/{spec.name}",
+        "flow_run_id": str(flow_run.id),
+        "flow_run": flow_run.name,
+        "state": flow_run.state.name if flow_run.state else None,
+        "parameters": parameters,
+        "api_url": os.environ["PREFECT_API_URL"],
+    }
 
     def render(s: dict) -> None:
         table = Table("", "value", title="triggered")

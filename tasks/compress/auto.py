@@ -37,7 +37,7 @@ class CandidateSpec:
         return self.steps[0] in ("distill", "prune")
 
     @property
-    def source(self) -> "CandidateSpec | None":
+    def source(self) -> CandidateSpec | None:
         """The fp32 candidate a quantize step starts from (None: the parent itself)."""
         return CandidateSpec(self.steps[:-1], self.layers) if len(self.steps) > 1 else None
 
@@ -51,8 +51,9 @@ class CandidateSpec:
         return "-".join(names[s] for s in self.steps)
 
 
-def plan_candidates(method: str, profile: CompressProfile, parent_layers: int,
-                    target_layers: int | None, model_id: str) -> list[CandidateSpec]:
+def plan_candidates(
+    method: str, profile: CompressProfile, parent_layers: int, target_layers: int | None, model_id: str
+) -> list[CandidateSpec]:
     """Candidates in build order (a quantized candidate comes after its fp32 source)."""
     if method not in METHODS:
         raise UserError(f"unknown --method {method!r}: use one of {', '.join(METHODS)}")
@@ -60,8 +61,10 @@ def plan_candidates(method: str, profile: CompressProfile, parent_layers: int,
     if method == "quantize" and target_layers is not None:
         raise UserError("--target-layers applies to distill, prune and auto, not to quantize")
     if parent_layers < 2 and (method in ("distill", "prune") or target_layers is not None):
-        raise UserError(f"model {model_id!r} has {parent_layers} layer: there is no layer to distil or prune away; "
-                        "use --method quantize")
+        raise UserError(
+            f"model {model_id!r} has {parent_layers} layer: there is no layer to distil or prune away; "
+            "use --method quantize"
+        )
     distill_layers = target_layers or default_student_layers(parent_layers)
     prune_layers = target_layers or default_pruned_layers(parent_layers)
     single = {

@@ -59,14 +59,25 @@ def _finished(folder: Path) -> bool:
 def _record(job: CompressionJob, built: BuiltCandidate, temperature: float = 1.0) -> ModelRecord:
     parent = job.parent
     return ModelRecord(
-        model_id=built.model_id, base_model=parent.base_model, kind=built.spec.kind, format=built.format,
-        labels=list(parent.labels), path=f"models/{built.model_id}", parent_id=parent.model_id,
-        dataset_version=job.dataset_version, temperature=temperature,
+        model_id=built.model_id,
+        base_model=parent.base_model,
+        kind=built.spec.kind,
+        format=built.format,
+        labels=list(parent.labels),
+        path=f"models/{built.model_id}",
+        parent_id=parent.model_id,
+        dataset_version=job.dataset_version,
+        temperature=temperature,
     )
 
 
-def build_candidate(job: CompressionJob, spec: CandidateSpec, training: TrainingData | None,
-                    earlier: list[CandidateResult] = (), log: Log | None = None) -> BuiltCandidate:
+def build_candidate(
+    job: CompressionJob,
+    spec: CandidateSpec,
+    training: TrainingData | None,
+    earlier: list[CandidateResult] = (),
+    log: Log | None = None,
+) -> BuiltCandidate:
     """The candidate's model files, built now or found finished from an earlier run.
 
     A quantize step after distil/prune starts from that fp32 candidate, found among `earlier`.
@@ -80,8 +91,9 @@ def build_candidate(job: CompressionJob, spec: CandidateSpec, training: Training
         stored = json.loads((final / METRICS_FILE).read_text(encoding="utf-8"))
         if log:
             log(f"{model_id}: built by an earlier run with the same settings; measuring it again")
-        return BuiltCandidate(spec, model_id, final, read_meta(final).format, stored["parameters"],
-                              stored["details"], reused=True)
+        return BuiltCandidate(
+            spec, model_id, final, read_meta(final).format, stored["parameters"], stored["details"], reused=True
+        )
 
     staging = home.runs / f"compress-{model_id}"
     shutil.rmtree(staging, ignore_errors=True)
@@ -113,12 +125,15 @@ def _quantize(model, tokenizer, out_dir: Path, log: Log | None):
 
     report = quantize_model(model, tokenizer, out_dir)
     if log:
-        log(f"int8: {report.fp32_bytes / 1e6:.1f} MB fp32 graph -> {report.int8_bytes / 1e6:.1f} MB ({report.onnx_file})")
+        log(
+            f"int8: {report.fp32_bytes / 1e6:.1f} MB fp32 graph -> {report.int8_bytes / 1e6:.1f} MB ({report.onnx_file})"
+        )
     return report
 
 
-def _structural(job: CompressionJob, spec: CandidateSpec, parent, training: TrainingData | None,
-                log: Log | None) -> tuple[Any, dict[str, Any]]:
+def _structural(
+    job: CompressionJob, spec: CandidateSpec, parent, training: TrainingData | None, log: Log | None
+) -> tuple[Any, dict[str, Any]]:
     from sentiflow.tasks.compress.distill import DistillConfig, distill
     from sentiflow.tasks.compress.prune import PruneConfig, prune
 
@@ -126,14 +141,25 @@ def _structural(job: CompressionJob, spec: CandidateSpec, parent, training: Trai
         raise ValueError(f"{spec.kind} needs training data")
     if spec.steps[0] == "distill":
         config = DistillConfig(layers=spec.layers, training=job.profile.distill)
-        model, report = distill(parent, training.pad_id, training.split, training.targets, config,
-                                model_id=job.parent.model_id, log=log)
+        model, report = distill(
+            parent, training.pad_id, training.split, training.targets, config, model_id=job.parent.model_id, log=log
+        )
         return model, {"distill": report.to_json()}
-    config = PruneConfig(layers=spec.layers, ffn_keep_ratio=FFN_KEEP_RATIO,
-                         importance_batches=job.profile.importance_batches, recovery=job.profile.prune_recovery)
-    model, report = prune(parent, training.pad_id, training.split, config,
-                          recovery_data=(training.split, training.targets),
-                          model_id=job.parent.model_id, log=log)
+    config = PruneConfig(
+        layers=spec.layers,
+        ffn_keep_ratio=FFN_KEEP_RATIO,
+        importance_batches=job.profile.importance_batches,
+        recovery=job.profile.prune_recovery,
+    )
+    model, report = prune(
+        parent,
+        training.pad_id,
+        training.split,
+        config,
+        recovery_data=(training.split, training.targets),
+        model_id=job.parent.model_id,
+        log=log,
+    )
     return model, {"prune": report.to_json()}
 
 
@@ -152,8 +178,9 @@ def measure_candidate(job: CompressionJob, built: BuiltCandidate, data: EvalSets
     return evaluate(clf, data, folder_size(built.folder), built.parameters, parent=parent)
 
 
-def measure_speeds(job: CompressionJob, data: EvalSets, parent: Evaluation,
-                   results: list[CandidateResult]) -> tuple[Evaluation, list[CandidateResult]]:
+def measure_speeds(
+    job: CompressionJob, data: EvalSets, parent: Evaluation, results: list[CandidateResult]
+) -> tuple[Evaluation, list[CandidateResult]]:
     """The parent and the results again, with throughput and latency measured for each model."""
     from sentiflow.tasks.models.loading import load_classifier
 
@@ -162,8 +189,9 @@ def measure_speeds(job: CompressionJob, data: EvalSets, parent: Evaluation,
     for r in measured:
         classifiers[r.model_id] = load_classifier(r.built.folder, device="cpu", threads=job.threads)
     speed = measure_speed(classifiers, data, job.profile.speed_repeats)
-    timed = [replace(r, evaluation=replace(r.evaluation, **speed[r.model_id])) if r.model_id in speed else r
-             for r in results]
+    timed = [
+        replace(r, evaluation=replace(r.evaluation, **speed[r.model_id])) if r.model_id in speed else r for r in results
+    ]
     return replace(parent, **speed["parent"]), timed
 
 
@@ -171,9 +199,14 @@ def environment(job: CompressionJob, data: EvalSets) -> dict[str, Any]:
     from sentiflow.tasks.models.runtime import describe_hardware
 
     return {
-        "hardware": describe_hardware("cpu"), "threads": job.threads, "batch_size": BATCH_SIZE,
-        "latency_samples": len(data.latency_texts), "validation_examples": len(data.validation),
-        "test_examples": len(data.test), "profile": job.profile.name, "seed": job.seed,
+        "hardware": describe_hardware("cpu"),
+        "threads": job.threads,
+        "batch_size": BATCH_SIZE,
+        "latency_samples": len(data.latency_texts),
+        "validation_examples": len(data.validation),
+        "test_examples": len(data.test),
+        "profile": job.profile.name,
+        "seed": job.seed,
     }
 
 
@@ -182,20 +215,26 @@ def registry_metrics(model: Evaluation, parent: Evaluation) -> dict[str, Any]:
     keep = ("n", "accuracy", "macro_f1", "ece", "agreement")
 
     def splits(evaluation: Evaluation) -> dict[str, dict[str, Any]]:
-        return {split: {k: figures[k] for k in keep if k in figures}
-                for split, figures in (("validation", evaluation.validation), ("test", evaluation.test))}
+        return {
+            split: {k: figures[k] for k in keep if k in figures}
+            for split, figures in (("validation", evaluation.validation), ("test", evaluation.test))
+        }
 
     return {
         **splits(model),
-        "size_bytes": model.size_bytes, "parameters": model.parameters, "throughput": model.throughput,
-        "latency_ms_p50": model.latency_ms_p50, "latency_ms_p95": model.latency_ms_p95,
+        "size_bytes": model.size_bytes,
+        "parameters": model.parameters,
+        "throughput": model.throughput,
+        "latency_ms_p50": model.latency_ms_p50,
+        "latency_ms_p95": model.latency_ms_p95,
         **compare(model, parent),
         PARENT_ON_SAME_ROWS: splits(parent),  # for side-by-side views
     }
 
 
-def publish_candidate(job: CompressionJob, built: BuiltCandidate, model: Evaluation, parent: Evaluation,
-                      env: dict[str, Any]) -> ModelRecord:
+def publish_candidate(
+    job: CompressionJob, built: BuiltCandidate, model: Evaluation, parent: Evaluation, env: dict[str, Any]
+) -> ModelRecord:
     """Write metrics.json, README.md and the temperature; move into models/ID; register."""
     home = Home.at(job.home)
     final = home.model(built.model_id)
@@ -205,11 +244,20 @@ def publish_candidate(job: CompressionJob, built: BuiltCandidate, model: Evaluat
         record.created_at, record.stage = previous.created_at, previous.stage
     record.metrics = registry_metrics(model, parent)
     folder = built.folder if built.folder.exists() else final  # a retried publish finds it moved
-    write_json({
-        "model_id": built.model_id, "kind": record.kind, "parent_id": record.parent_id,
-        "parameters": built.parameters, "details": built.details, "environment": env,
-        "model": model.to_json(), "parent": parent.to_json(), "ratios": compare(model, parent),
-    }, folder / METRICS_FILE)
+    write_json(
+        {
+            "model_id": built.model_id,
+            "kind": record.kind,
+            "parent_id": record.parent_id,
+            "parameters": built.parameters,
+            "details": built.details,
+            "environment": env,
+            "model": model.to_json(),
+            "parent": parent.to_json(),
+            "ratios": compare(model, parent),
+        },
+        folder / METRICS_FILE,
+    )
     write_text(render_card(record, model, parent, built.details, env), folder / "README.md")
     config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
     write_json({**config, TEMPERATURE_KEY: model.temperature}, folder / "config.json")

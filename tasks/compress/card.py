@@ -43,8 +43,10 @@ def describe_method(details: dict[str, Any]) -> list[str]:
         )
         if p.get("recovery"):
             r = p["recovery"]
-            lines.append(f"- recovered by distillation from the parent: {r['steps']} steps, loss "
-                         f"{r['loss_first']} -> {r['loss_last']}")
+            lines.append(
+                f"- recovered by distillation from the parent: {r['steps']} steps, loss "
+                f"{r['loss_first']} -> {r['loss_last']}"
+            )
     if "quantize" in details:
         q = details["quantize"]
         lines.append(
@@ -54,8 +56,9 @@ def describe_method(details: dict[str, Any]) -> list[str]:
     return lines
 
 
-def render_card(record: ModelRecord, model: Evaluation, parent: Evaluation, details: dict[str, Any],
-                environment: dict[str, Any]) -> str:
+def render_card(
+    record: ModelRecord, model: Evaluation, parent: Evaluation, details: dict[str, Any], environment: dict[str, Any]
+) -> str:
     """Markdown for models/ID/README.md."""
     ratios = compare(model, parent)
     library = "onnx" if record.format == "onnx" else "transformers"

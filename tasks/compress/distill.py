@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sentiflow.tasks.compress.encoder import check_target_layers, count_parameters, encoder_layers, renumber_layers
-from sentiflow.tasks.models.training.student import SoftTargets, StudentTrainingConfig, TrainingLog, train_student
 from sentiflow.tasks.models.training.data import EncodedSplit
+from sentiflow.tasks.models.training.student import SoftTargets, StudentTrainingConfig, TrainingLog, train_student
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel
@@ -60,7 +60,7 @@ def student_layer_indices(parent_layers: int, student_layers: int) -> list[int]:
     return [round(i * step) for i in range(student_layers)]
 
 
-def make_student(parent: "PreTrainedModel", layers: int) -> tuple["PreTrainedModel", list[int]]:
+def make_student(parent: PreTrainedModel, layers: int) -> tuple[PreTrainedModel, list[int]]:
     """A copy of `parent` keeping `layers` of its encoder blocks; the parent is untouched."""
     keep = student_layer_indices(len(encoder_layers(parent)), layers)
     student = copy.deepcopy(parent)
@@ -69,14 +69,14 @@ def make_student(parent: "PreTrainedModel", layers: int) -> tuple["PreTrainedMod
 
 
 def distill(
-    parent: "PreTrainedModel",
+    parent: PreTrainedModel,
     pad_id: int,
     train: EncodedSplit,
     targets: SoftTargets,
     config: DistillConfig,
     model_id: str = "parent",
     log: Callable[[str], None] | None = None,
-) -> tuple["PreTrainedModel", DistillReport]:
+) -> tuple[PreTrainedModel, DistillReport]:
     """Build and train a student on `train` and the parent's soft targets for its rows."""
     parent_layers = len(encoder_layers(parent))
     layers = config.layers if config.layers is not None else default_student_layers(parent_layers)

@@ -41,7 +41,7 @@ def check_target_layers(target_layers: int | None, parent_layers: int, model_id:
         )
 
 
-def load_torch_model(model_dir: Path) -> tuple["PreTrainedModel", "PreTrainedTokenizerBase"]:
+def load_torch_model(model_dir: Path) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     """The parent's Hugging Face model (safetensors, eval mode) and tokenizer."""
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
@@ -50,16 +50,16 @@ def load_torch_model(model_dir: Path) -> tuple["PreTrainedModel", "PreTrainedTok
     return model.eval(), tokenizer
 
 
-def encoder_layers(model: "PreTrainedModel") -> "torch.nn.ModuleList":
+def encoder_layers(model: PreTrainedModel) -> torch.nn.ModuleList:
     """The transformer blocks, in order (BertForSequenceClassification.bert.encoder.layer)."""
     return model.base_model.encoder.layer
 
 
-def count_parameters(model: "torch.nn.Module") -> int:
+def count_parameters(model: torch.nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-def renumber_layers(model: "PreTrainedModel", keep: list[int]) -> None:
+def renumber_layers(model: PreTrainedModel, keep: list[int]) -> None:
     """Keep only the encoder blocks at indices `keep` (in that order) and update the config."""
     import torch
 

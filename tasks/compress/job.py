@@ -22,8 +22,8 @@ from sentiflow.tasks.models.record import ModelRecord
 from sentiflow.tasks.warehouse.registry import get_model
 
 if TYPE_CHECKING:
-    from sentiflow.tasks.models.training.student import SoftTargets
     from sentiflow.tasks.models.training.data import EncodedSplit
+    from sentiflow.tasks.models.training.student import SoftTargets
 
 MAX_SEQ_LEN = 128  # tokens; the same truncation the classifiers use at inference
 Log = Callable[[str], None]
@@ -57,21 +57,33 @@ class CompressionJob:
         structural = CandidateSpec(spec.steps[:1], spec.layers)
         training = self.profile.distill if structural.steps[0] == "distill" else self.profile.prune_recovery
         digest = training.recipe.recipe_hash(
-            self.profile.name, str(self.profile.train_examples), str(training.alpha), str(training.temperature),
+            self.profile.name,
+            str(self.profile.train_examples),
+            str(training.alpha),
+            str(training.temperature),
             str(training.recipe.max_minutes),  # a time budget changes how far the student gets
         )
         base = f"{self.parent.model_id}-{structural.tag()}-{digest[:6]}"
         return f"{base}-int8" if spec.steps[-1] == "quantize" else base
 
 
-def prepare_job(home: Home, model: str, method: str = "auto", max_accuracy_drop: float = 1.0,
-                target_layers: int | None = None, seed: int = 42, max_minutes: float | None = None,
-                profile: str = "quick", dataset: str | None = None, promote: bool = True) -> CompressionJob:
+def prepare_job(
+    home: Home,
+    model: str,
+    method: str = "auto",
+    max_accuracy_drop: float = 1.0,
+    target_layers: int | None = None,
+    seed: int = 42,
+    max_minutes: float | None = None,
+    profile: str = "quick",
+    dataset: str | None = None,
+    promote: bool = True,
+) -> CompressionJob:
     """Check every input and plan the candidates; raises one-line UserErrors."""
     from transformers import AutoConfig
 
-    from sentiflow.tasks.models.runtime import default_threads
     from sentiflow.tasks.core.datasets import resolve_version
+    from sentiflow.tasks.models.runtime import default_threads
 
     validate_budget(max_accuracy_drop)
     base_profile = get_profile(profile, seed, max_minutes)
@@ -94,17 +106,24 @@ def prepare_job(home: Home, model: str, method: str = "auto", max_accuracy_drop:
             f"model {parent.model_id!r} records no dataset version; pass --dataset VERSION to evaluate it on"
         )
     return CompressionJob(
-        home=str(home.root), parent=parent, dataset_version=resolve_version(home, version), method=method,
-        profile=get_profile(profile, seed, max_minutes, trained), plan=plan,
-        max_accuracy_drop=max_accuracy_drop, seed=seed, threads=default_threads(), promote=promote,
+        home=str(home.root),
+        parent=parent,
+        dataset_version=resolve_version(home, version),
+        method=method,
+        profile=get_profile(profile, seed, max_minutes, trained),
+        plan=plan,
+        max_accuracy_drop=max_accuracy_drop,
+        seed=seed,
+        threads=default_threads(),
+        promote=promote,
     )
 
 
 def load_eval_sets(job: CompressionJob) -> EvalSets:
     """Validation and test (seeded samples in the quick profile) and the latency texts."""
-    from sentiflow.tasks.models.training.data import sample_rows
-    from sentiflow.tasks.models.metrics import gold_ids
     from sentiflow.tasks.core.datasets import load_dataset
+    from sentiflow.tasks.models.metrics import gold_ids
+    from sentiflow.tasks.models.training.data import sample_rows
 
     splits = load_dataset(Home.at(job.home), job.dataset_version)
 
@@ -120,17 +139,17 @@ def load_eval_sets(job: CompressionJob) -> EvalSets:
 class TrainingData:
     """What students learn from: a tokenised train sample and the parent's soft targets for it."""
 
-    split: "EncodedSplit"
-    targets: "SoftTargets"
+    split: EncodedSplit
+    targets: SoftTargets
     pad_id: int
 
 
 def load_training_data(job: CompressionJob, log: Log | None = None) -> TrainingData:
     """Tokenise the train sample once; the parent scores rows as training first reaches them."""
     from sentiflow.tasks.compress.encoder import load_torch_model
-    from sentiflow.tasks.models.training.student import SoftTargets
-    from sentiflow.tasks.models.training.data import encode_split, sample_rows
     from sentiflow.tasks.core.datasets import load_dataset
+    from sentiflow.tasks.models.training.data import encode_split, sample_rows
+    from sentiflow.tasks.models.training.student import SoftTargets
 
     splits = load_dataset(Home.at(job.home), job.dataset_version)
     frame = sample_rows(splits.train, job.profile.train_examples, job.seed)

@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from sentiflow.tasks.models.classifier import Classifier
 from sentiflow.tasks.models.calibration import fit_temperature
+from sentiflow.tasks.models.classifier import Classifier
 from sentiflow.tasks.models.metrics import classification_metrics, headline
 
 BATCH_SIZE = 64  # texts per batch for throughput (the scorer's default)
@@ -99,11 +99,20 @@ def agreement(logits: np.ndarray, parent_logits: np.ndarray) -> float:
     return float(np.mean(logits.argmax(axis=1) == parent_logits.argmax(axis=1)))
 
 
-def _split_figures(logits: np.ndarray, split: LabelledTexts, labels: Sequence[str], temperature: float,
-                   parent_logits: np.ndarray | None) -> dict[str, Any]:
+def _split_figures(
+    logits: np.ndarray,
+    split: LabelledTexts,
+    labels: Sequence[str],
+    temperature: float,
+    parent_logits: np.ndarray | None,
+) -> dict[str, Any]:
     metrics = classification_metrics(logits, split.gold, labels, temperature)
-    figures = {"n": metrics["n"], **headline(metrics), "per_class": metrics["per_class"],
-               "confusion_matrix": metrics["confusion_matrix"]}
+    figures = {
+        "n": metrics["n"],
+        **headline(metrics),
+        "per_class": metrics["per_class"],
+        "confusion_matrix": metrics["confusion_matrix"],
+    }
     if parent_logits is not None:
         figures["agreement"] = round(agreement(logits, parent_logits), 4)
     return figures
@@ -128,10 +137,10 @@ def evaluate(
         parameters=parameters,
         temperature=round(temperature, 4),
         temperature_source=source,
-        validation=_split_figures(val_logits, data.validation, clf.labels, temperature,
-                                  parent.validation_logits if parent else None),
-        test=_split_figures(test_logits, data.test, clf.labels, temperature,
-                            parent.test_logits if parent else None),
+        validation=_split_figures(
+            val_logits, data.validation, clf.labels, temperature, parent.validation_logits if parent else None
+        ),
+        test=_split_figures(test_logits, data.test, clf.labels, temperature, parent.test_logits if parent else None),
         validation_logits=val_logits,
         test_logits=test_logits,
     )
@@ -151,7 +160,8 @@ def measure_speed(classifiers: dict[str, Classifier], data: EvalSets, repeats: i
         p50, p95 = latency_ms(clf, data.latency_texts)
         speed[name] = {
             "throughput": round(len(texts) / max(float(np.median(seconds[name])), 1e-9), 1),
-            "latency_ms_p50": round(p50, 2), "latency_ms_p95": round(p95, 2),
+            "latency_ms_p50": round(p50, 2),
+            "latency_ms_p95": round(p95, 2),
         }
     return speed
 

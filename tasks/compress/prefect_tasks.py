@@ -26,17 +26,38 @@ def _log(message: str) -> None:
 
 
 @task(name="plan-compression", cache_policy=NONE)
-def prepare_task(home: str, model: str, method: str, max_accuracy_drop: float, target_layers: int | None,
-                 seed: int, max_minutes: float | None, profile: str, dataset: str | None,
-                 promote_chosen: bool) -> CompressionJob:
+def prepare_task(
+    home: str,
+    model: str,
+    method: str,
+    max_accuracy_drop: float,
+    target_layers: int | None,
+    seed: int,
+    max_minutes: float | None,
+    profile: str,
+    dataset: str | None,
+    promote_chosen: bool,
+) -> CompressionJob:
     """Check the inputs, find the parent, plan the candidates."""
     from sentiflow.tasks.models.runtime import quiet_transformers
 
     quiet_transformers()
-    job = prepare_job(Home.at(home), model, method, max_accuracy_drop, target_layers, seed, max_minutes,
-                      profile, dataset, promote_chosen)
-    _log(f"parent {job.parent.model_id} ({job.parent.kind}); dataset {job.dataset_version}; "
-         f"candidates: {', '.join(job.model_id(s) for s in job.plan)}")
+    job = prepare_job(
+        Home.at(home),
+        model,
+        method,
+        max_accuracy_drop,
+        target_layers,
+        seed,
+        max_minutes,
+        profile,
+        dataset,
+        promote_chosen,
+    )
+    _log(
+        f"parent {job.parent.model_id} ({job.parent.kind}); dataset {job.dataset_version}; "
+        f"candidates: {', '.join(job.model_id(s) for s in job.plan)}"
+    )
     return job
 
 
@@ -58,33 +79,54 @@ def training_data_task(job: CompressionJob) -> TrainingData | None:
 def measure_parent_task(job: CompressionJob, data: EvalSets) -> Evaluation:
     """The parent's accuracy figures, measured in this run."""
     parent = cand.measure_parent(job, data)
-    _log(f"parent: validation accuracy {parent.accuracy:.4f}, test accuracy {parent.test['accuracy']:.4f}, "
-         f"{parent.size_bytes / 1e6:.1f} MB")
+    _log(
+        f"parent: validation accuracy {parent.accuracy:.4f}, test accuracy {parent.test['accuracy']:.4f}, "
+        f"{parent.size_bytes / 1e6:.1f} MB"
+    )
     return parent
 
 
-def candidate_row(job: CompressionJob, spec: CandidateSpec, model_id: str, model: Evaluation | None,
-                  parent: Evaluation, reused: bool = False, error: str | None = None) -> dict[str, Any]:
+def candidate_row(
+    job: CompressionJob,
+    spec: CandidateSpec,
+    model_id: str,
+    model: Evaluation | None,
+    parent: Evaluation,
+    reused: bool = False,
+    error: str | None = None,
+) -> dict[str, Any]:
     """One line of the summary and of the artifact table."""
     row: dict[str, Any] = {"model_id": model_id, "kind": spec.kind, "reused": reused, "error": error}
     if model is None:
         return row
     ratios = compare(model, parent)
     return row | {
-        "size_bytes": model.size_bytes, "parameters": model.parameters,
-        "latency_ms_p50": model.latency_ms_p50, "latency_ms_p95": model.latency_ms_p95,
-        "throughput": model.throughput, "validation_accuracy": model.validation["accuracy"],
-        "test_accuracy": model.test["accuracy"], "test_macro_f1": model.test["macro_f1"],
-        "agreement": model.test["agreement"], "accuracy_drop_points": ratios["validation_accuracy_drop_points"],
-        "size_ratio": ratios["size_ratio"], "throughput_ratio": ratios["throughput_ratio"],
+        "size_bytes": model.size_bytes,
+        "parameters": model.parameters,
+        "latency_ms_p50": model.latency_ms_p50,
+        "latency_ms_p95": model.latency_ms_p95,
+        "throughput": model.throughput,
+        "validation_accuracy": model.validation["accuracy"],
+        "test_accuracy": model.test["accuracy"],
+        "test_macro_f1": model.test["macro_f1"],
+        "agreement": model.test["agreement"],
+        "accuracy_drop_points": ratios["validation_accuracy_drop_points"],
+        "size_ratio": ratios["size_ratio"],
+        "throughput_ratio": ratios["throughput_ratio"],
         "within_budget": ratios["validation_accuracy_drop_points"] <= job.max_accuracy_drop,
         "temperature": model.temperature,
     }
 
 
 @task(name="compress-candidate", cache_policy=NONE)
-def candidate_task(job: CompressionJob, spec: CandidateSpec, training: TrainingData | None, data: EvalSets,
-                   parent: Evaluation, earlier: list[cand.CandidateResult]) -> cand.CandidateResult:
+def candidate_task(
+    job: CompressionJob,
+    spec: CandidateSpec,
+    training: TrainingData | None,
+    data: EvalSets,
+    parent: Evaluation,
+    earlier: list[cand.CandidateResult],
+) -> cand.CandidateResult:
     """Build (or reuse) one candidate and measure its accuracy; a failure is returned as data."""
     result = cand.CandidateResult(spec, job.model_id(spec))
     try:
@@ -94,40 +136,54 @@ def candidate_task(job: CompressionJob, spec: CandidateSpec, training: TrainingD
         result.error = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
         get_run_logger().warning(f"{result.model_id} failed: {result.error}")
     else:
-        _log(f"{result.model_id}: validation accuracy {result.evaluation.accuracy:.4f} "
-             f"(parent {parent.accuracy:.4f}), test agreement {result.evaluation.test['agreement']:.4f}")
+        _log(
+            f"{result.model_id}: validation accuracy {result.evaluation.accuracy:.4f} "
+            f"(parent {parent.accuracy:.4f}), test agreement {result.evaluation.test['agreement']:.4f}"
+        )
     return result
 
 
 @task(name="measure-speed", cache_policy=NONE)
-def speed_task(job: CompressionJob, data: EvalSets, parent: Evaluation,
-               results: list[cand.CandidateResult]) -> tuple[Evaluation, list[cand.CandidateResult]]:
+def speed_task(
+    job: CompressionJob, data: EvalSets, parent: Evaluation, results: list[cand.CandidateResult]
+) -> tuple[Evaluation, list[cand.CandidateResult]]:
     """Throughput and latency of the parent and every candidate, taking turns."""
     parent, results = cand.measure_speeds(job, data, parent, results)
-    _log(f"parent: {parent.throughput:.0f} texts/s, p50 {parent.latency_ms_p50:.1f} ms; " + "; ".join(
-        f"{r.model_id}: {r.evaluation.throughput:.0f} texts/s, p50 {r.evaluation.latency_ms_p50:.1f} ms"
-        for r in results if r.evaluation))
+    _log(
+        f"parent: {parent.throughput:.0f} texts/s, p50 {parent.latency_ms_p50:.1f} ms; "
+        + "; ".join(
+            f"{r.model_id}: {r.evaluation.throughput:.0f} texts/s, p50 {r.evaluation.latency_ms_p50:.1f} ms"
+            for r in results
+            if r.evaluation
+        )
+    )
     return parent, results
 
 
 @task(name="publish-candidate", cache_policy=NONE, retries=3, retry_delay_seconds=[2, 5, 15])
-def publish_task(job: CompressionJob, result: cand.CandidateResult, parent: Evaluation,
-                 data: EvalSets) -> dict[str, Any]:
+def publish_task(
+    job: CompressionJob, result: cand.CandidateResult, parent: Evaluation, data: EvalSets
+) -> dict[str, Any]:
     """Card, metrics.json, models/ID, registry; the candidate's summary row."""
     if result.error is not None:
         return candidate_row(job, result.spec, result.model_id, None, parent, error=result.error)
     cand.publish_candidate(job, result.built, result.evaluation, parent, cand.environment(job, data))
     row = candidate_row(job, result.spec, result.model_id, result.evaluation, parent, reused=result.built.reused)
-    _log(f"{result.model_id}: {row['size_ratio']}x smaller, {row['throughput_ratio']}x throughput, "
-         f"accuracy drop {row['accuracy_drop_points']:.2f} points, agreement {row['agreement']:.4f}")
+    _log(
+        f"{result.model_id}: {row['size_ratio']}x smaller, {row['throughput_ratio']}x throughput, "
+        f"accuracy drop {row['accuracy_drop_points']:.2f} points, agreement {row['agreement']:.4f}"
+    )
     return row
 
 
 @task(name="choose-candidate", cache_policy=NONE)
 def choose_task(job: CompressionJob, rows: list[dict[str, Any]]) -> dict[str, Any]:
     """The fastest candidate within the budget; promoted when it replaces a production parent."""
-    outcomes = [Outcome(r["model_id"], r["kind"], r["accuracy_drop_points"], r["throughput"])
-                for r in rows if r["error"] is None]
+    outcomes = [
+        Outcome(r["model_id"], r["kind"], r["accuracy_drop_points"], r["throughput"])
+        for r in rows
+        if r["error"] is None
+    ]
     decision = choose(outcomes, job.max_accuracy_drop).to_json()
     promoted = bool(decision["chosen"]) and job.promote and job.parent.stage == "production"
     if promoted:
@@ -144,31 +200,69 @@ def choose_task(job: CompressionJob, rows: list[dict[str, Any]]) -> dict[str, An
     return decision | {"promoted": promoted, "promotion_note": note}
 
 
-def compression_summary(job: CompressionJob, parent: Evaluation, rows: list[dict[str, Any]],
-                        decision: dict[str, Any]) -> dict[str, Any]:
+def compression_summary(
+    job: CompressionJob, parent: Evaluation, rows: list[dict[str, Any]], decision: dict[str, Any]
+) -> dict[str, Any]:
     """The flow's JSON result."""
     return {
-        "parent": {"model_id": job.parent.model_id, "kind": job.parent.kind, "size_bytes": parent.size_bytes,
-                   "parameters": parent.parameters, "latency_ms_p50": parent.latency_ms_p50,
-                   "latency_ms_p95": parent.latency_ms_p95, "throughput": parent.throughput,
-                   "validation_accuracy": parent.validation["accuracy"], "test_accuracy": parent.test["accuracy"],
-                   "test_macro_f1": parent.test["macro_f1"]},
-        "dataset_version": job.dataset_version, "method": job.method, "profile": job.profile.name,
-        "max_accuracy_drop": job.max_accuracy_drop, "candidates": rows, **decision,
+        "parent": {
+            "model_id": job.parent.model_id,
+            "kind": job.parent.kind,
+            "size_bytes": parent.size_bytes,
+            "parameters": parent.parameters,
+            "latency_ms_p50": parent.latency_ms_p50,
+            "latency_ms_p95": parent.latency_ms_p95,
+            "throughput": parent.throughput,
+            "validation_accuracy": parent.validation["accuracy"],
+            "test_accuracy": parent.test["accuracy"],
+            "test_macro_f1": parent.test["macro_f1"],
+        },
+        "dataset_version": job.dataset_version,
+        "method": job.method,
+        "profile": job.profile.name,
+        "max_accuracy_drop": job.max_accuracy_drop,
+        "candidates": rows,
+        **decision,
     }
 
 
 @task(name="candidates-artifact", cache_policy=NONE)
 def artifact_task(summary: dict[str, Any]) -> None:
     """Table artifact `compression-candidates`: the parent and one row per candidate."""
-    columns = ("model_id", "kind", "size_bytes", "parameters", "latency_ms_p50", "latency_ms_p95", "throughput",
-               "validation_accuracy", "test_accuracy", "test_macro_f1")
+    columns = (
+        "model_id",
+        "kind",
+        "size_bytes",
+        "parameters",
+        "latency_ms_p50",
+        "latency_ms_p95",
+        "throughput",
+        "validation_accuracy",
+        "test_accuracy",
+        "test_macro_f1",
+    )
     parent = summary["parent"]
-    table = [{**{c: parent.get(c) for c in columns}, "agreement": 1.0, "accuracy_drop_points": 0.0,
-              "chosen": False, "error": None}]
+    table = [
+        {
+            **{c: parent.get(c) for c in columns},
+            "agreement": 1.0,
+            "accuracy_drop_points": 0.0,
+            "chosen": False,
+            "error": None,
+        }
+    ]
     for row in summary["candidates"]:
-        table.append({**{c: row.get(c) for c in columns}, "agreement": row.get("agreement"),
-                      "accuracy_drop_points": row.get("accuracy_drop_points"),
-                      "chosen": row["model_id"] == summary["chosen"], "error": row["error"]})
-    create_table_artifact(table=table, key="compression-candidates",
-                          description=f"Compression of {parent['model_id']}: {summary['reason']}")
+        table.append(
+            {
+                **{c: row.get(c) for c in columns},
+                "agreement": row.get("agreement"),
+                "accuracy_drop_points": row.get("accuracy_drop_points"),
+                "chosen": row["model_id"] == summary["chosen"],
+                "error": row["error"],
+            }
+        )
+    create_table_artifact(
+        table=table,
+        key="compression-candidates",
+        description=f"Compression of {parent['model_id']}: {summary['reason']}",
+    )

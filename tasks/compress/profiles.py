@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from sentiflow.tasks.models.training.student import StudentTrainingConfig
 from sentiflow.tasks.core.errors import UserError
 from sentiflow.tasks.models.training.config import TrainConfig
+from sentiflow.tasks.models.training.student import StudentTrainingConfig
 
 
 @dataclass(frozen=True)
@@ -31,14 +31,22 @@ class CompressProfile:
 
 PROFILES: dict[str, CompressProfile] = {
     "quick": CompressProfile(
-        name="quick", eval_examples=1_000, latency_samples=50, speed_repeats=1, train_examples=4_000,
+        name="quick",
+        eval_examples=1_000,
+        latency_samples=50,
+        speed_repeats=1,
+        train_examples=4_000,
         auto_methods=("quantize",),
         distill=StudentTrainingConfig(TrainConfig(epochs=1.0, lr=1e-4, max_minutes=2.0)),
         prune_recovery=StudentTrainingConfig(TrainConfig(epochs=1.0, lr=5e-5, max_minutes=1.5)),
         importance_batches=4,
     ),
     "full": CompressProfile(
-        name="full", eval_examples=None, latency_samples=200, speed_repeats=3, train_examples=None,
+        name="full",
+        eval_examples=None,
+        latency_samples=200,
+        speed_repeats=3,
+        train_examples=None,
         auto_methods=("quantize", "distill", "prune"),
         # students start from the parent's own layers; a higher peak LR than a fine-tune's helps them
         # re-learn the missing layers' work
@@ -50,7 +58,9 @@ PROFILES: dict[str, CompressProfile] = {
 }
 
 
-def get_profile(name: str, seed: int = 42, max_minutes: float | None = None, trained_candidates: int = 1) -> CompressProfile:
+def get_profile(
+    name: str, seed: int = 42, max_minutes: float | None = None, trained_candidates: int = 1
+) -> CompressProfile:
     """The named profile with the seed applied and `max_minutes` shared among trained candidates."""
     if name not in PROFILES:
         raise UserError(f"unknown --profile {name!r}: use one of {', '.join(PROFILES)}")

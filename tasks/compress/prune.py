@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sentiflow.tasks.compress.encoder import check_target_layers, count_parameters, encoder_layers, renumber_layers
-from sentiflow.tasks.models.training.student import SoftTargets, StudentTrainingConfig, TrainingLog, train_student
 from sentiflow.tasks.core.errors import UserError
 from sentiflow.tasks.models.training.data import EncodedSplit, collate
+from sentiflow.tasks.models.training.student import SoftTargets, StudentTrainingConfig, TrainingLog, train_student
 
 if TYPE_CHECKING:
     import torch
@@ -74,7 +74,7 @@ def default_pruned_layers(parent_layers: int) -> int:
     return max(1, parent_layers - parent_layers // 3)
 
 
-def _batches(split: EncodedSplit, pad_id: int, batch_size: int, limit: int) -> list[tuple[dict, "torch.Tensor"]]:
+def _batches(split: EncodedSplit, pad_id: int, batch_size: int, limit: int) -> list[tuple[dict, torch.Tensor]]:
     """The first `limit` batches of `split` as (model inputs, gold labels)."""
     rows = list(range(min(len(split), batch_size * limit)))
     out = []
@@ -84,7 +84,7 @@ def _batches(split: EncodedSplit, pad_id: int, batch_size: int, limit: int) -> l
     return out
 
 
-def _mean_loss(model: "PreTrainedModel", batches: list) -> float:
+def _mean_loss(model: PreTrainedModel, batches: list) -> float:
     import torch
     import torch.nn.functional as F
 
@@ -92,7 +92,7 @@ def _mean_loss(model: "PreTrainedModel", batches: list) -> float:
         return float(np.mean([F.cross_entropy(model(**enc).logits, gold).item() for enc, gold in batches]))
 
 
-def choose_layers_to_remove(model: "PreTrainedModel", batches: list, remove: int) -> tuple[list[int], dict[int, float]]:
+def choose_layers_to_remove(model: PreTrainedModel, batches: list, remove: int) -> tuple[list[int], dict[int, float]]:
     """Greedily remove the layer that raises the loss least, `remove` times (parent indices)."""
     import torch
 
@@ -116,7 +116,7 @@ def choose_layers_to_remove(model: "PreTrainedModel", batches: list, remove: int
     return sorted(removed), increase
 
 
-def ffn_neuron_importance(model: "PreTrainedModel", batches: list) -> list["torch.Tensor"]:
+def ffn_neuron_importance(model: PreTrainedModel, batches: list) -> list[torch.Tensor]:
     """Per layer, sum over batches of |dL/dgate| for a gate of 1.0 on each FFN neuron."""
     import torch
     import torch.nn.functional as F
@@ -145,7 +145,7 @@ def ffn_neuron_importance(model: "PreTrainedModel", batches: list) -> list["torc
     return scores
 
 
-def prune_ffn(model: "PreTrainedModel", keep_per_layer: list["torch.Tensor"]) -> None:
+def prune_ffn(model: PreTrainedModel, keep_per_layer: list[torch.Tensor]) -> None:
     """Keep only the given FFN neurons (same count in every layer) and update the config."""
     import torch
 
@@ -163,14 +163,14 @@ def prune_ffn(model: "PreTrainedModel", keep_per_layer: list["torch.Tensor"]) ->
 
 
 def prune(
-    parent: "PreTrainedModel",
+    parent: PreTrainedModel,
     pad_id: int,
     importance_split: EncodedSplit,
     config: PruneConfig,
     recovery_data: tuple[EncodedSplit, SoftTargets] | None = None,
     model_id: str = "parent",
     log: Callable[[str], None] | None = None,
-) -> tuple["PreTrainedModel", PruneReport]:
+) -> tuple[PreTrainedModel, PruneReport]:
     """A pruned copy of `parent`; recovery_data = (train split, parent's soft targets) to recover on."""
     import copy
 
@@ -207,10 +207,15 @@ def prune(
     after = count_parameters(model)
 
     report = PruneReport(
-        removed_layers=removed, kept_layers=kept, ffn_neurons_before=ffn_before, ffn_neurons_after=ffn_after,
-        layer_loss_increase=increase, parameters_before=before,
+        removed_layers=removed,
+        kept_layers=kept,
+        ffn_neurons_before=ffn_before,
+        ffn_neurons_after=ffn_after,
+        layer_loss_increase=increase,
+        parameters_before=before,
         parameters_removed_with_layers=before - after_layers,
-        parameters_removed_with_ffn=after_layers - after, parameters_after=after,
+        parameters_removed_with_ffn=after_layers - after,
+        parameters_after=after,
     )
     if recovery_data is not None:
         train, targets = recovery_data

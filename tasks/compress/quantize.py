@@ -57,7 +57,9 @@ class QuantizeReport:
 @contextlib.contextmanager
 def _quiet_exporter():
     """The exporter reports each phase and every skipped torchvision op; keep the logs readable."""
-    loggers = [logging.getLogger(n) for n in ("torch", "torch.onnx", "torch.export", "torch.__trace", "root", "onnxscript")]
+    loggers = [
+        logging.getLogger(n) for n in ("torch", "torch.onnx", "torch.export", "torch.__trace", "root", "onnxscript")
+    ]
     levels = [lg.level for lg in loggers]
     for lg in loggers:
         lg.setLevel(logging.ERROR)
@@ -70,7 +72,7 @@ def _quiet_exporter():
                 lg.setLevel(level)
 
 
-def export_onnx(model: "PreTrainedModel", tokenizer: "PreTrainedTokenizerBase", path: Path) -> Path:
+def export_onnx(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, path: Path) -> Path:
     """fp32 ONNX with dynamic batch and sequence axes, in one file (no external data)."""
     import torch
     from torch.export import Dim
@@ -105,8 +107,12 @@ def fuse_bert(src: Path, dst: Path, config) -> Path:
 
     with _quiet_exporter():
         optimized = optimize_model(
-            str(src), model_type="bert", num_heads=config.num_attention_heads,
-            hidden_size=config.hidden_size, opt_level=1, use_gpu=False,
+            str(src),
+            model_type="bert",
+            num_heads=config.num_attention_heads,
+            hidden_size=config.hidden_size,
+            opt_level=1,
+            use_gpu=False,
         )
         optimized.save_model_to_file(str(dst))
     return dst
@@ -120,7 +126,10 @@ def quantize_onnx(src: Path, dst: Path, config: QuantizeConfig) -> Path:
     op_types = ["MatMul", "Attention"] + (["Gather", "EmbedLayerNormalization"] if config.quantize_embeddings else [])
     with _quiet_exporter():
         quantize_dynamic(
-            str(src), str(dst), weight_type=QuantType.QInt8, per_channel=config.per_channel,
+            str(src),
+            str(dst),
+            weight_type=QuantType.QInt8,
+            per_channel=config.per_channel,
             op_types_to_quantize=op_types,
             # fused ops come from the com.microsoft domain, which shape inference cannot type
             extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
@@ -138,7 +147,7 @@ def _op_counts(path: Path) -> dict[str, int]:
 
 
 def quantize_model(
-    model: "PreTrainedModel", tokenizer: "PreTrainedTokenizerBase", out_dir: Path, config: QuantizeConfig | None = None
+    model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, out_dir: Path, config: QuantizeConfig | None = None
 ) -> QuantizeReport:
     """Write out_dir/onnx/model.int8.onnx plus the tokenizer and config.json beside it."""
     config = config or QuantizeConfig()
@@ -155,6 +164,8 @@ def quantize_model(
     tokenizer.save_pretrained(out_dir)
     final = out_dir / ONNX_DIR / INT8_FILE
     return QuantizeReport(
-        onnx_file=f"{ONNX_DIR}/{INT8_FILE}", fp32_bytes=fp32_bytes, int8_bytes=final.stat().st_size,
+        onnx_file=f"{ONNX_DIR}/{INT8_FILE}",
+        fp32_bytes=fp32_bytes,
+        int8_bytes=final.stat().st_size,
         quantized_ops=_op_counts(final),
     )

@@ -24,8 +24,12 @@ from sentiflow.tasks.core.errors import StorageError
 TMP_PREFIX = ".tmp-"
 # Write failures that retrying cannot fix. pyarrow raises OSError without errno, so its
 # message is matched too.
-DISK_REFUSALS = {errno.ENOSPC: "no space left on device", errno.EDQUOT: "disk quota exceeded",
-                 errno.EFBIG: "file too large", errno.EROFS: "read-only file system"}
+DISK_REFUSALS = {
+    errno.ENOSPC: "no space left on device",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EFBIG: "file too large",
+    errno.EROFS: "read-only file system",
+}
 
 
 def disk_refusal(exc: BaseException) -> str | None:
@@ -54,8 +58,10 @@ def atomic_path(path: Path) -> Iterator[Path]:
         reason = disk_refusal(exc)
         if reason is None:
             raise
-        raise StorageError(f"cannot write {path}: {reason}; free space (or raise the limit) under "
-                           f"{path.parent} and run the command again: nothing partial was kept") from exc
+        raise StorageError(
+            f"cannot write {path}: {reason}; free space (or raise the limit) under "
+            f"{path.parent} and run the command again: nothing partial was kept"
+        ) from exc
     finally:
         if tmp.exists():
             if tmp.is_dir():

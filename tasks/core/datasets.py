@@ -51,10 +51,7 @@ def resolve_version(home: Home, version: str = LATEST) -> str:
         marker = latest_path(home)
         named = marker.read_text(encoding="utf-8").strip() if marker.is_file() else ""
         if not named:
-            raise UserError(
-                f"no curated dataset in {home.datasets}: run `sentiflow curate` first "
-                "(or pass --home)"
-            )
+            raise UserError(f"no curated dataset in {home.datasets}: run `sentiflow curate` first (or pass --home)")
         version = named
     safe_name(version, "dataset version")
     if not is_finished(home, version):

@@ -19,8 +19,7 @@ def safe_name(name: str, kind: str) -> str:
     """Return `name` if it is safe as a single folder name, else raise a UserError."""
     if not isinstance(name, str) or not _SAFE_NAME.match(name) or ".." in name:
         raise UserError(
-            f"invalid {kind} {name!r}: use 1-128 letters, digits, '.', '_' or '-' "
-            "(no '/', no leading '.', no '..')"
+            f"invalid {kind} {name!r}: use 1-128 letters, digits, '.', '_' or '-' (no '/', no leading '.', no '..')"
         )
     return name
 
@@ -32,7 +31,7 @@ class Home:
     root: Path
 
     @classmethod
-    def at(cls, root: Path | str) -> "Home":
+    def at(cls, root: Path | str) -> Home:
         return cls(Path(root).expanduser().resolve())
 
     # lake

@@ -37,9 +37,7 @@ def list_sources(home: Home) -> list[str]:
 
 def shard_paths(folder: Path) -> list[Path]:
     """Finished Parquet files in a folder (committed or not), in name order."""
-    return sorted(
-        p for p in folder.glob("*.parquet") if p.is_file() and not p.name.startswith(TMP_PREFIX)
-    )
+    return sorted(p for p in folder.glob("*.parquet") if p.is_file() and not p.name.startswith(TMP_PREFIX))
 
 
 def committed_shard_names(home: Home, source: str) -> set[str]:
@@ -72,9 +70,7 @@ def document_shards(home: Home, sources: list[str] | None = None) -> list[Path]:
     chosen = known if not sources else sources
     missing = [s for s in chosen if s not in known]
     if missing:
-        raise UserError(
-            f"no documents for source(s) {', '.join(missing)} (known: {', '.join(known)})"
-        )
+        raise UserError(f"no documents for source(s) {', '.join(missing)} (known: {', '.join(known)})")
     return [p for s in chosen for p in source_shards(home, s)]
 
 
@@ -83,9 +79,7 @@ def documents_dataset(home: Home, sources: list[str] | None = None) -> ds.Datase
     return ds.dataset([str(p) for p in document_shards(home, sources)], schema=DOCUMENT_SCHEMA, format="parquet")
 
 
-def read_documents(
-    home: Home, sources: list[str] | None = None, columns: list[str] | None = None
-) -> pa.Table:
+def read_documents(home: Home, sources: list[str] | None = None, columns: list[str] | None = None) -> pa.Table:
     """All documents of the chosen sources as one table (for curation-sized data)."""
     return documents_dataset(home, sources).to_table(columns=columns)
 
@@ -103,5 +97,7 @@ def write_documents_shard(home: Home, table: pa.Table, name: str) -> Path:
     """Write one shard and commit it with a manifest of its own (for writers other than ingest)."""
     path = write_shard_file(home, table, name)
     source = path.parent.name.split("=", 1)[1]
-    write_json({"source": source, "name": name, "shards": [name]}, home.manifests / f"source={source}" / f"shard-{name}.json")
+    write_json(
+        {"source": source, "name": name, "shards": [name]}, home.manifests / f"source={source}" / f"shard-{name}.json"
+    )
     return path

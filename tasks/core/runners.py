@@ -37,9 +37,7 @@ def check_runner(runner: str, dask_address: str | None = None, probe_seconds: fl
         raise UserError("--dask-address needs --runner dask")
     match = _DASK_ADDRESS.match(dask_address)
     if not match or not 0 < int(match["port"]) < 65536:
-        raise UserError(
-            f"invalid --dask-address {dask_address!r}: use tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786"
-        )
+        raise UserError(f"invalid --dask-address {dask_address!r}: use tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786")
     host = match["host"].strip("[]")
     try:
         with socket.create_connection((host, int(match["port"])), timeout=probe_seconds):
@@ -67,9 +65,7 @@ def make_task_runner(runner: str = "threads", dask_address: str | None = None, w
         share_local_api_with_workers()
         if dask_address:
             return DaskTaskRunner(address=dask_address)
-        return DaskTaskRunner(
-            cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True}
-        )
+        return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True})
     raise UserError(f"unknown --runner {runner!r}: use one of {', '.join(RUNNERS)}")
 
 

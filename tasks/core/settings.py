@@ -21,35 +21,35 @@ class Settings(BaseSettings):
         description="Home folder: everything a run produces lives under it (SENTIFLOW_HOME).",
     )
     shard_rows: int = Field(
-        default=200_000, gt=0,
+        default=200_000,
+        gt=0,
         description="Rows per Parquet shard written to the lake (bounds writer memory).",
     )
     max_text_chars: int = Field(
-        default=100_000, gt=0,
+        default=100_000,
+        gt=0,
         description="Longest text ingested, in characters; longer rows are quarantined.",
     )
     query_wait_seconds: float = Field(
-        default=30.0, ge=0,
+        default=30.0,
+        ge=0,
         description="How long `query` waits for a running load to release the warehouse.",
     )
     score_threads: int = Field(
-        default=0, ge=0,
-        description="Inference threads per scoring worker; 0 = automatic (up to 4 per worker, "
-        "one worker per 4 cores).",
+        default=0,
+        ge=0,
+        description="Inference threads per scoring worker; 0 = automatic (up to 4 per worker, one worker per 4 cores).",
     )
     offline: bool = Field(
         default=False,
         description="Never reach the Hugging Face hub (also on with HF_HUB_OFFLINE=1).",
     )
 
-    def with_home(self, home: Path | None) -> "Settings":
+    def with_home(self, home: Path | None) -> Settings:
         """The same settings with another home folder, when one is given."""
         return self if home is None else self.model_copy(update={"home": Path(home)})
 
 
 def setting_docs() -> dict[str, str]:
     """Environment variable name -> description, for the README and `--help`."""
-    return {
-        f"SENTIFLOW_{name.upper()}": (field.description or "")
-        for name, field in Settings.model_fields.items()
-    }
+    return {f"SENTIFLOW_{name.upper()}": (field.description or "") for name, field in Settings.model_fields.items()}

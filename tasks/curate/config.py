@@ -200,12 +200,15 @@ def validate(config: CurationConfig) -> CurationConfig:
     _check_steps(config.steps)
     for name, source in config.labels.sources.items():
         if source.scheme not in LABEL_SCHEMES:
-            raise UserError(f"config key 'labels.sources.{name}.scheme' is {source.scheme!r}; "
-                            f"allowed: {', '.join(LABEL_SCHEMES)}")
+            raise UserError(
+                f"config key 'labels.sources.{name}.scheme' is {source.scheme!r}; allowed: {', '.join(LABEL_SCHEMES)}"
+            )
         for raw, canonical in source.mapping.items():
             if canonical not in CANONICAL_LABELS:
-                raise UserError(f"config key 'labels.sources.{name}.mapping.{raw}' maps onto {canonical!r}, "
-                                f"which is no canonical label; allowed: {', '.join(CANONICAL_LABELS)}")
+                raise UserError(
+                    f"config key 'labels.sources.{name}.mapping.{raw}' maps onto {canonical!r}, "
+                    f"which is no canonical label; allowed: {', '.join(CANONICAL_LABELS)}"
+                )
     check_fraction("confidence.min_confidence", config.confidence.min_confidence)
     q = config.quality
     for key in ("min_alpha_word_ratio", "max_char_run_ratio", "max_top_word_ratio"):
@@ -230,8 +233,10 @@ def _check_steps(steps: tuple[str, ...]) -> None:
         raise UserError("config key 'steps' must include 'normalize_labels' (datasets hold canonical labels)")
     kinds = [step in CORPUS_STEPS for step in steps]
     if kinds != sorted(kinds):
-        raise UserError(f"config key 'steps': corpus steps ({', '.join(CORPUS_STEPS)}) must come after "
-                        f"every document step ({', '.join(DOCUMENT_STEPS)})")
+        raise UserError(
+            f"config key 'steps': corpus steps ({', '.join(CORPUS_STEPS)}) must come after "
+            f"every document step ({', '.join(DOCUMENT_STEPS)})"
+        )
 
 
 def _check_language(lang: LanguageConfig) -> None:
@@ -240,8 +245,9 @@ def _check_language(lang: LanguageConfig) -> None:
     known = known_languages()
     for code in lang.keep:
         if code not in known:
-            raise UserError(f"config key 'language.keep' has unknown language {code!r}; "
-                            f"allowed: {', '.join(sorted(known))}")
+            raise UserError(
+                f"config key 'language.keep' has unknown language {code!r}; allowed: {', '.join(sorted(known))}"
+            )
     check_fraction("language.min_probability", lang.min_probability)
     check_range("language.min_words", lang.min_words, 0, None)
 
@@ -258,8 +264,10 @@ def _check_dedup(d: DedupConfig) -> None:
     check_range("dedup.bands", d.bands, 2, d.num_perm)
     check_range("dedup.rows", d.rows, 1, d.num_perm)
     if d.bands * d.rows > d.num_perm:
-        raise UserError(f"config keys 'dedup.bands' x 'dedup.rows' ({d.bands} x {d.rows}) exceed "
-                        f"dedup.num_perm ({d.num_perm}); allowed: bands x rows <= num_perm")
+        raise UserError(
+            f"config keys 'dedup.bands' x 'dedup.rows' ({d.bands} x {d.rows}) exceed "
+            f"dedup.num_perm ({d.num_perm}); allowed: bands x rows <= num_perm"
+        )
 
 
 def _check_split(s: SplitConfig) -> None:
@@ -267,7 +275,9 @@ def _check_split(s: SplitConfig) -> None:
         check_fraction(f"split.{key}", getattr(s, key))
     total = s.train + s.validation + s.test
     if abs(total - 1.0) > 1e-9:
-        raise UserError(f"config keys 'split.train', 'split.validation', 'split.test' sum to {total:g}; "
-                        "allowed: fractions in 0..1 that sum to 1")
+        raise UserError(
+            f"config keys 'split.train', 'split.validation', 'split.test' sum to {total:g}; "
+            "allowed: fractions in 0..1 that sum to 1"
+        )
     if s.train <= 0:
         raise UserError("config key 'split.train' must be above 0: a dataset needs training rows")

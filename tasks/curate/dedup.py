@@ -45,7 +45,7 @@ class NearDuplicateIndex:
     jaccard: np.ndarray  # (k,) estimated Jaccard of each pair
 
     @classmethod
-    def build(cls, texts: list[str], config: DedupConfig) -> "NearDuplicateIndex":
+    def build(cls, texts: list[str], config: DedupConfig) -> NearDuplicateIndex:
         keys: dict[str, int] = {}
         key_of_doc = np.fromiter(
             (keys.setdefault(" ".join(dedup_tokens(t)), len(keys)) for t in texts), dtype=np.int64, count=len(texts)
@@ -74,14 +74,16 @@ def _same_value_edges(values: np.ndarray) -> np.ndarray:
     return np.stack([heads[keep], np.flatnonzero(keep)], axis=1)
 
 
-def duplicate_clusters(docs: list[Doc], exact: bool, near: bool, config: DedupConfig,
-                       index: NearDuplicateIndex | None) -> list[list[Doc]]:
+def duplicate_clusters(
+    docs: list[Doc], exact: bool, near: bool, config: DedupConfig, index: NearDuplicateIndex | None
+) -> list[list[Doc]]:
     """Groups of documents linked by equal text (exact) or by near-duplicate evidence (near)."""
     edges: list[np.ndarray] = []
     if exact:
         text_ids: dict[str, int] = {}
-        edges.append(_same_value_edges(np.array([text_ids.setdefault(d.text, len(text_ids)) for d in docs],
-                                                dtype=np.int64)))
+        edges.append(
+            _same_value_edges(np.array([text_ids.setdefault(d.text, len(text_ids)) for d in docs], dtype=np.int64))
+        )
     if near and index is not None:
         edges.append(_same_value_edges(index.key_of_doc))  # the same dedup tokens
         first_doc_of_key = np.unique(index.key_of_doc, return_index=True)[1]
@@ -131,7 +133,9 @@ def deduplicate(
     for step, enabled in ((EXACT, exact), (NEAR, near)):
         if enabled:
             stats = ledger.begin(step, rows_in)
-            for doc, _, reason, duplicate_of in sorted((r for r in removals if r[1] == step), key=lambda r: r[0].doc_id):
+            for doc, _, reason, duplicate_of in sorted(
+                (r for r in removals if r[1] == step), key=lambda r: r[0].doc_id
+            ):
                 ledger.remove(stats, doc, reason, duplicate_of)
             rows_in = stats.kept
     return sorted(kept, key=lambda d: d.doc_id)

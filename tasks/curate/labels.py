@@ -71,7 +71,7 @@ class LabelNormalizer(DocumentStep):
         self._tables: dict[str, dict[str, str]] = {}
 
     @classmethod
-    def for_corpus(cls, config: LabelConfig, docs: Iterable[Doc]) -> "LabelNormalizer":
+    def for_corpus(cls, config: LabelConfig, docs: Iterable[Doc]) -> LabelNormalizer:
         """Resolve each source's scheme ('auto' is inferred from the labels the source has)."""
         seen: dict[str, set[str | None]] = {}
         for doc in docs:

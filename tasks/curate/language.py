@@ -41,11 +41,13 @@ def _identifier() -> Any:
 
 # langid's 97 languages, spelled out so validating a config does not load the model (seconds);
 # a test checks this list against the model.
-LANGID_LANGUAGES = frozenset((
-    "af am an ar as az be bg bn br bs ca cs cy da de dz el en eo es et eu fa fi fo fr ga gl gu he hi hr "
-    "ht hu hy id is it ja jv ka kk km kn ko ku ky la lb lo lt lv mg mk ml mn mr ms mt nb ne nl nn no oc "
-    "or pa pl ps pt qu ro ru rw se si sk sl sq sr sv sw ta te th tl tr ug uk ur vi vo wa xh zh zu"
-).split())
+LANGID_LANGUAGES = frozenset(
+    (
+        "af am an ar as az be bg bn br bs ca cs cy da de dz el en eo es et eu fa fi fo fr ga gl gu he hi hr "
+        "ht hu hy id is it ja jv ka kk km kn ko ku ky la lb lo lt lv mg mk ml mn mr ms mt nb ne nl nn no oc "
+        "or pa pl ps pt qu ro ru rw se si sk sl sq sr sv sw ta te th tl tr ug uk ur vi vo wa xh zh zu"
+    ).split()
+)
 
 
 def known_languages() -> frozenset[str]:

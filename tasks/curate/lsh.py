@@ -19,8 +19,9 @@ _MAX_BUCKET = 2_000  # a bucket bigger than this links its members to the first 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
-def candidate_pairs(signatures: np.ndarray, usable: np.ndarray, bands: int, rows: int,
-                    backend: str = "numpy", seed: int = 1) -> np.ndarray:
+def candidate_pairs(
+    signatures: np.ndarray, usable: np.ndarray, bands: int, rows: int, backend: str = "numpy", seed: int = 1
+) -> np.ndarray:
     """Pairs (i < j) of usable rows that agree on every row of at least one band; shape (k, 2)."""
     if backend == "numpy":
         found = _numpy_pairs(signatures, usable, bands, rows)
@@ -51,15 +52,21 @@ def _numpy_pairs(signatures: np.ndarray, usable: np.ndarray, bands: int, rows: i
     return found
 
 
-def _datasketch_buckets(signatures: np.ndarray, usable: np.ndarray, bands: int, rows: int,
-                        seed: int) -> list[np.ndarray]:
+def _datasketch_buckets(
+    signatures: np.ndarray, usable: np.ndarray, bands: int, rows: int, seed: int
+) -> list[np.ndarray]:
     lsh = MinHashLSH(num_perm=signatures.shape[1], params=(bands, rows))
     with lsh.insertion_session() as session:
         for i in np.flatnonzero(usable):
-            session.insert(int(i), LeanMinHash(seed=seed, hashvalues=signatures[i], scheme="affine32"),
-                           check_duplication=False)
-    return [np.fromiter(table.get(key), dtype=np.int64)
-            for table in lsh.hashtables for key in table.keys() if len(table.get(key)) > 1]
+            session.insert(
+                int(i), LeanMinHash(seed=seed, hashvalues=signatures[i], scheme="affine32"), check_duplication=False
+            )
+    return [
+        np.fromiter(table.get(key), dtype=np.int64)
+        for table in lsh.hashtables
+        for key in table.keys()
+        if len(table.get(key)) > 1
+    ]
 
 
 def _bucket_pairs(members: np.ndarray) -> np.ndarray:

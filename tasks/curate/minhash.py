@@ -22,9 +22,7 @@ from collections.abc import Sequence
 import numpy as np
 from datasketch import MinHash
 
-_DROP = re.compile(
-    r"https?://\S+|www\.\S+|(?<![\w@])@\w+|<(?:url|user|email|phone)>|(?<!\w)rt(?!\w)", re.IGNORECASE
-)
+_DROP = re.compile(r"https?://\S+|www\.\S+|(?<![\w@])@\w+|<(?:url|user|email|phone)>|(?<!\w)rt(?!\w)", re.IGNORECASE)
 _NON_WORD = re.compile(r"[\W_]+")
 _MUL = np.uint64(0x9E3779B97F4A7C15)  # 2^64 / golden ratio: spreads the previous word's bits
 _CHUNK_SHINGLES = 65_536  # shingles per signature block: 64k x 128 x 4 bytes = 32 MiB

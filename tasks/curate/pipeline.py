@@ -45,16 +45,29 @@ class CurationResult:
 
 def docs_from_table(table: pa.Table) -> tuple[list[Doc], Counter[str]]:
     """Lake rows as Docs (text_original = text as ingested), and split values not understood."""
-    cols = {name: table.column(name).to_pylist() for name in
-            ("doc_id", "text", "label", "label_confidence", "source", "split", "origin")}
+    cols = {
+        name: table.column(name).to_pylist()
+        for name in ("doc_id", "text", "label", "label_confidence", "source", "split", "origin")
+    }
     unknown: Counter[str] = Counter()
     docs = []
     for doc_id, text, label, confidence, source, split, origin in zip(*cols.values()):
         given = canonical_split(split)
         if split and given is None:
             unknown[split] += 1
-        docs.append(Doc(doc_id=doc_id, text=text, source=source, origin=origin, text_original=text,
-                        label_original=label, label=None, label_confidence=confidence, split_given=given))
+        docs.append(
+            Doc(
+                doc_id=doc_id,
+                text=text,
+                source=source,
+                origin=origin,
+                text_original=text,
+                label_original=label,
+                label=None,
+                label_confidence=confidence,
+                split_given=given,
+            )
+        )
     return docs, unknown
 
 

@@ -31,8 +31,9 @@ def read_lake_task(home: str, sources: list[str]) -> pa.Table:
 
 
 @task(name="plan-curation", cache_policy=NONE)
-def plan_task(home: str, table: pa.Table, sources: list[str], name: str | None,
-              config: CurationConfig) -> service.CurationPlan:
+def plan_task(
+    home: str, table: pa.Table, sources: list[str], name: str | None, config: CurationConfig
+) -> service.CurationPlan:
     """Name the version from the inputs and config; decide whether a finished one is reused."""
     plan = service.plan_curation(Home.at(home), table, sources, name, config)
     get_run_logger().info(f"dataset {plan.version}: " + ("finished earlier, reusing it" if plan.reuse else "curating"))
@@ -71,5 +72,8 @@ def warehouse_task(home: str, report: dict[str, Any]) -> int | None:
 @task(name="curation-report-artifact", cache_policy=NONE)
 def artifact_task(report: dict[str, Any]) -> None:
     """The report as a Markdown artifact keyed `curation-report`."""
-    create_markdown_artifact(key="curation-report", markdown=render_markdown(report),
-                             description=f"Curation report of dataset {report['version']}")
+    create_markdown_artifact(
+        key="curation-report",
+        markdown=render_markdown(report),
+        description=f"Curation report of dataset {report['version']}",
+    )

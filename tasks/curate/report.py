@@ -38,19 +38,29 @@ def languages(result: CurationResult) -> dict[str, int]:
 
 
 def build_report(
-    result: CurationResult, *, version: str, name: str, sources: list[str], config: CurationConfig,
-    input_fingerprint: str, created_at: str,
+    result: CurationResult,
+    *,
+    version: str,
+    name: str,
+    sources: list[str],
+    config: CurationConfig,
+    input_fingerprint: str,
+    created_at: str,
 ) -> dict[str, Any]:
     """report.json's content; raises AccountingError if the counts do not add up."""
     kept, removed = result.kept, result.removed_by_reason()
     if result.rows_in != sum(kept.values()) + sum(removed.values()):
-        raise AccountingError(f"rows in {result.rows_in} != kept {sum(kept.values())} + removed {sum(removed.values())}")
+        raise AccountingError(
+            f"rows in {result.rows_in} != kept {sum(kept.values())} + removed {sum(removed.values())}"
+        )
     labels = sorted({d.label for docs in result.splits.values() for d in docs if d.label})
     every_doc = [d for docs in result.splits.values() for d in docs] + [r.doc for r in result.removals]
     removed_detail = Counter((r.step, r.reason, r.doc.source) for r in result.removals)
     warnings = [f"the {s} split is empty" for s in SPLITS if not kept.get(s)]
-    warnings += [f"{n} row(s) had ingest split {v!r}, not train/validation/test: split as unassigned"
-                 for v, n in sorted(result.unknown_splits.items())]
+    warnings += [
+        f"{n} row(s) had ingest split {v!r}, not train/validation/test: split as unassigned"
+        for v, n in sorted(result.unknown_splits.items())
+    ]
     return {
         "format": REPORT_FORMAT,
         "version": version,

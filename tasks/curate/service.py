@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pyarrow as pa
 
+from sentiflow.tasks.core.datasets import REPORT_FILE, is_finished
 from sentiflow.tasks.core.errors import UserError
 from sentiflow.tasks.core.home import Home, safe_name
 from sentiflow.tasks.core.lake import list_sources, read_documents
 from sentiflow.tasks.curate.config import CurationConfig
-from sentiflow.tasks.core.datasets import REPORT_FILE, is_finished
 from sentiflow.tasks.curate.pipeline import curate
 from sentiflow.tasks.curate.report import build_report
 from sentiflow.tasks.curate.store import dataset_version, default_name, input_fingerprint, set_latest, write_dataset
@@ -54,21 +54,28 @@ def read_inputs(home: Home, sources: list[str]) -> pa.Table:
     return read_documents(home, sources, columns=LAKE_COLUMNS)
 
 
-def plan_curation(home: Home, table: pa.Table, sources: list[str], name: str | None,
-                  config: CurationConfig) -> CurationPlan:
+def plan_curation(
+    home: Home, table: pa.Table, sources: list[str], name: str | None, config: CurationConfig
+) -> CurationPlan:
     fingerprint = input_fingerprint(table)
     chosen_name = name or default_name(sources)
     version = dataset_version(chosen_name, fingerprint, config)
-    return CurationPlan(str(home.root), sources, chosen_name, version, fingerprint, config,
-                        reuse=is_finished(home, version))
+    return CurationPlan(
+        str(home.root), sources, chosen_name, version, fingerprint, config, reuse=is_finished(home, version)
+    )
 
 
 def run_curation(plan: CurationPlan, table: pa.Table) -> dict[str, Any]:
     """Curate, write the version folder (report last) and return the report."""
     result = curate(table, plan.config)
     report = build_report(
-        result, version=plan.version, name=plan.name, sources=plan.sources, config=plan.config,
-        input_fingerprint=plan.fingerprint, created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        result,
+        version=plan.version,
+        name=plan.name,
+        sources=plan.sources,
+        config=plan.config,
+        input_fingerprint=plan.fingerprint,
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
     write_dataset(Home.at(plan.home), plan.version, result.splits, result.removals, report)
     return report

@@ -26,15 +26,20 @@ import hashlib
 import math
 from collections import defaultdict
 
+from sentiflow.tasks.core.datasets import SPLITS
 from sentiflow.tasks.curate.config import SplitConfig
 from sentiflow.tasks.curate.dedup import LEAKAGE, NearDuplicateIndex
 from sentiflow.tasks.curate.step import Doc, Ledger
 
-from sentiflow.tasks.core.datasets import SPLITS
 SPLIT_ALIASES = {
-    "train": "train", "training": "train",
-    "validation": "validation", "valid": "validation", "val": "validation", "dev": "validation",
-    "test": "test", "testing": "test",
+    "train": "train",
+    "training": "train",
+    "validation": "validation",
+    "valid": "validation",
+    "val": "validation",
+    "dev": "validation",
+    "test": "test",
+    "testing": "test",
 }
 STEP = "split"
 

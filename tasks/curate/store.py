@@ -17,36 +17,43 @@ from pathlib import Path
 import pyarrow as pa
 
 from sentiflow.tasks.core.atomic import clean_stale_temporaries, write_json, write_parquet, write_text
+from sentiflow.tasks.core.datasets import REPORT_FILE, SPLIT_FILE, latest_path
 from sentiflow.tasks.core.home import Home, safe_name
 from sentiflow.tasks.curate.config import CurationConfig
-from sentiflow.tasks.core.datasets import REPORT_FILE, SPLIT_FILE, latest_path
 from sentiflow.tasks.curate.step import Doc, Removal
 
 CURATION_FORMAT = "curation-1"  # bump when the same inputs and config would give other output
 FINGERPRINT_COLUMNS = ("doc_id", "origin", "text", "label", "label_confidence", "source", "split")
 
-SPLIT_SCHEMA = pa.schema([
-    pa.field("doc_id", pa.string(), nullable=False),
-    pa.field("text", pa.string(), nullable=False),  # normalised
-    pa.field("text_original", pa.string(), nullable=False),  # as ingested
-    pa.field("label", pa.string(), nullable=False),  # canonical: negative | neutral | positive
-    pa.field("label_original", pa.string()),
-    pa.field("label_confidence", pa.float64()),
-    pa.field("source", pa.string(), nullable=False),
-    pa.field("origin", pa.string(), nullable=False),
-    pa.field("cluster_id", pa.string(), nullable=False),  # smallest doc_id of its duplicate cluster
-    pa.field("cluster_size", pa.int32(), nullable=False),
-    pa.field("language", pa.string()),  # null when the language step did not run
-    pa.field("language_probability", pa.float64()),
-])
-REMOVED_SCHEMA = pa.schema([
-    *(f.with_nullable(True) if f.name in ("label", "cluster_id") else f
-      for f in SPLIT_SCHEMA if f.name != "cluster_size"),
-    pa.field("split_given", pa.string()),
-    pa.field("reason", pa.string(), nullable=False),
-    pa.field("step", pa.string(), nullable=False),
-    pa.field("duplicate_of", pa.string()),  # the kept (or evaluation) document it duplicates
-])
+SPLIT_SCHEMA = pa.schema(
+    [
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("text", pa.string(), nullable=False),  # normalised
+        pa.field("text_original", pa.string(), nullable=False),  # as ingested
+        pa.field("label", pa.string(), nullable=False),  # canonical: negative | neutral | positive
+        pa.field("label_original", pa.string()),
+        pa.field("label_confidence", pa.float64()),
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("origin", pa.string(), nullable=False),
+        pa.field("cluster_id", pa.string(), nullable=False),  # smallest doc_id of its duplicate cluster
+        pa.field("cluster_size", pa.int32(), nullable=False),
+        pa.field("language", pa.string()),  # null when the language step did not run
+        pa.field("language_probability", pa.float64()),
+    ]
+)
+REMOVED_SCHEMA = pa.schema(
+    [
+        *(
+            f.with_nullable(True) if f.name in ("label", "cluster_id") else f
+            for f in SPLIT_SCHEMA
+            if f.name != "cluster_size"
+        ),
+        pa.field("split_given", pa.string()),
+        pa.field("reason", pa.string(), nullable=False),
+        pa.field("step", pa.string(), nullable=False),
+        pa.field("duplicate_of", pa.string()),  # the kept (or evaluation) document it duplicates
+    ]
+)
 
 
 def input_fingerprint(table: pa.Table) -> str:
@@ -82,14 +89,20 @@ def split_table(docs: list[Doc]) -> pa.Table:
 
 def removed_table(removals: list[Removal]) -> pa.Table:
     docs = [r.doc for r in removals]
-    columns = {f.name: _column(docs, f.name) for f in REMOVED_SCHEMA if f.name not in ("reason", "step", "duplicate_of")}
-    columns.update(reason=[r.reason for r in removals], step=[r.step for r in removals],
-                   duplicate_of=[r.duplicate_of for r in removals])
+    columns = {
+        f.name: _column(docs, f.name) for f in REMOVED_SCHEMA if f.name not in ("reason", "step", "duplicate_of")
+    }
+    columns.update(
+        reason=[r.reason for r in removals],
+        step=[r.step for r in removals],
+        duplicate_of=[r.duplicate_of for r in removals],
+    )
     return pa.table(columns, schema=REMOVED_SCHEMA)
 
 
-def write_dataset(home: Home, version: str, splits: dict[str, list[Doc]], removals: list[Removal],
-                  report: dict) -> Path:
+def write_dataset(
+    home: Home, version: str, splits: dict[str, list[Doc]], removals: list[Removal], report: dict
+) -> Path:
     """Write every split, every removal reason and, last, report.json; then point LATEST here."""
     folder = home.dataset(version)
     clean_stale_temporaries(folder)

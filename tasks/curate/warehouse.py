@@ -12,8 +12,7 @@ from typing import Any
 from sentiflow.tasks.core.home import Home
 from sentiflow.tasks.warehouse.db import connect_rw
 
-COLUMNS = ("dataset_version", "measure", "step", "reason", "split", "source", "label", "language", "rows",
-           "curated_at")
+COLUMNS = ("dataset_version", "measure", "step", "reason", "split", "source", "label", "language", "rows", "curated_at")
 
 
 def stats_rows(report: dict[str, Any]) -> list[tuple[Any, ...]]:
@@ -23,15 +22,29 @@ def stats_rows(report: dict[str, Any]) -> list[tuple[Any, ...]]:
     acc = report["accounting"]
 
     def row(measure: str, rows: int, **keys: str) -> tuple[Any, ...]:
-        return (version, measure, keys.get("step", ""), keys.get("reason", ""), keys.get("split", ""),
-                keys.get("source", ""), keys.get("label", ""), keys.get("language", ""), int(rows), curated_at)
+        return (
+            version,
+            measure,
+            keys.get("step", ""),
+            keys.get("reason", ""),
+            keys.get("split", ""),
+            keys.get("source", ""),
+            keys.get("label", ""),
+            keys.get("language", ""),
+            int(rows),
+            curated_at,
+        )
 
     out = [row("rows_in", n, source=source) for source, n in acc["rows_in_by_source"].items()]
     for source, per_split in report["balance"]["per_source"].items():
-        out += [row("kept", n, split=split, source=source, label=label)
-                for split, labels in per_split.items() for label, n in labels.items()]
-    out += [row("removed", d["rows"], step=d["step"], reason=d["reason"], source=d["source"])
-            for d in acc["removed_detail"]]
+        out += [
+            row("kept", n, split=split, source=source, label=label)
+            for split, labels in per_split.items()
+            for label, n in labels.items()
+        ]
+    out += [
+        row("removed", d["rows"], step=d["step"], reason=d["reason"], source=d["source"]) for d in acc["removed_detail"]
+    ]
     out += [row("language", n, language=lang) for lang, n in report["languages"].items()]
     return out
 

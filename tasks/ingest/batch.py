@@ -22,7 +22,13 @@ TEXT_TOO_LONG = "text_too_long"  # over Settings.max_text_chars characters
 INVALID_CONFIDENCE = "invalid_confidence"  # not a finite number
 INVALID_DATE = "invalid_date"  # not a date we can read
 REASONS = (
-    MALFORMED_ROW, INVALID_JSON, NUL_BYTES, EMPTY_TEXT, TEXT_TOO_LONG, INVALID_CONFIDENCE, INVALID_DATE,
+    MALFORMED_ROW,
+    INVALID_JSON,
+    NUL_BYTES,
+    EMPTY_TEXT,
+    TEXT_TOO_LONG,
+    INVALID_CONFIDENCE,
+    INVALID_DATE,
 )
 
 RAW_MAX_CHARS = 10_000  # QUARANTINE_SCHEMA.raw keeps the row as read, truncated to this
@@ -38,7 +44,7 @@ class BadRow:
     raw: str
 
     @classmethod
-    def of_bytes(cls, origin: str, reason: str, detail: str, raw: bytes) -> "BadRow":
+    def of_bytes(cls, origin: str, reason: str, detail: str, raw: bytes) -> BadRow:
         text = raw.decode("utf-8", "replace").rstrip("\r\n")
         return cls(origin, reason, detail, text[:RAW_MAX_CHARS])
 
@@ -66,4 +72,6 @@ def origins(name: str, sep: str, positions: np.ndarray) -> pa.Array:
 def too_long_line(name: str, line: int, size: int, head: bytes) -> RawBatch:
     """A batch of one quarantined row: a line too long to read (only its head was kept)."""
     detail = f"a line of {size:,} bytes, too long to read as a row; split the file into lines"
-    return RawBatch(pa.table({}), pa.array([], pa.string()), [BadRow.of_bytes(f"{name}:{line}", TEXT_TOO_LONG, detail, head)])
+    return RawBatch(
+        pa.table({}), pa.array([], pa.string()), [BadRow.of_bytes(f"{name}:{line}", TEXT_TOO_LONG, detail, head)]
+    )

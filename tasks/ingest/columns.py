@@ -103,7 +103,12 @@ def resolve_columns(columns: list[str], spec: ColumnSpec, where: str) -> ColumnM
             raise UserError(f"{where}: {role} column {wanted!r} ({flag}) not found; columns found: {found}")
         mapping[role] = column
     taken = {c for c in mapping.values() if c}
-    for role, names in (("text", TEXT_NAMES), ("label", LABEL_NAMES), ("confidence", CONFIDENCE_NAMES), ("date", DATE_NAMES)):
+    for role, names in (
+        ("text", TEXT_NAMES),
+        ("label", LABEL_NAMES),
+        ("confidence", CONFIDENCE_NAMES),
+        ("date", DATE_NAMES),
+    ):
         if role not in mapping:
             mapping[role] = _detect(columns, names, taken)
             if mapping[role]:

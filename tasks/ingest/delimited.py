@@ -46,9 +46,7 @@ def read_layout(path: str, gzip: bool, delimiter: str, header: bool) -> Layout:
     offset = len(BOM) if head.startswith(BOM) else 0
     lines = split_lines(head[offset:])
     if not header:
-        counts = Counter(
-            len(rec) for rec in _records(lines[:SAMPLE_RECORDS], delimiter) if rec
-        )
+        counts = Counter(len(rec) for rec in _records(lines[:SAMPLE_RECORDS], delimiter) if rec)
         width = counts.most_common(1)[0][0] if counts else 1
         return Layout([str(i) for i in range(1, width + 1)], offset, 1)
     reader = csv.reader((line.decode("utf-8", "replace") for line in lines), delimiter=delimiter)
@@ -58,7 +56,9 @@ def read_layout(path: str, gzip: bool, delimiter: str, header: bool) -> Layout:
                 used = lines[: reader.line_num]
                 return Layout(unique_names(record), offset + sum(map(len, used)), reader.line_num + 1)
     except csv.Error as exc:
-        raise UserError(f"{path}: cannot read the header row ({exc}); fix the file or give columns by position") from None
+        raise UserError(
+            f"{path}: cannot read the header row ({exc}); fix the file or give columns by position"
+        ) from None
     return Layout([], offset, 1)  # an empty file: no columns, no rows
 
 
@@ -190,7 +190,7 @@ class _LineFeed:
     def __init__(self, lines: list[bytes], start: int) -> None:
         self.lines, self.i, self.record_bytes = lines, start, 0
 
-    def __iter__(self) -> "_LineFeed":
+    def __iter__(self) -> _LineFeed:
         return self
 
     def __next__(self) -> str:

@@ -48,8 +48,7 @@ def normalize_format(name: str | None) -> str | None:
     key = FORMAT_ALIASES.get(key, key)
     if key not in FORMATS:
         raise UserError(
-            f"unknown --format {name!r}: use one of {', '.join(FORMATS)} "
-            "(compression is detected from a .gz name)"
+            f"unknown --format {name!r}: use one of {', '.join(FORMATS)} (compression is detected from a .gz name)"
         )
     return key
 

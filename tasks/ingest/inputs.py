@@ -73,9 +73,7 @@ def folder_files(root: Path) -> list[Path]:
     found: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(root, onerror=_raise):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        found.extend(
-            Path(dirpath) / f for f in sorted(filenames) if not f.startswith(".")
-        )
+        found.extend(Path(dirpath) / f for f in sorted(filenames) if not f.startswith("."))
     return [p for p in found if p.is_file()]
 
 
@@ -144,7 +142,9 @@ def _units_for(raw: str, source: str | None, override: str | None, plan: InputPl
     check_readable(path)
     ff = detect_format(path, override)
     return [
-        IngestUnit(raw, source or source_name_for(path), display_name(path), str(path), ff.name, ff.gzip, path.stat().st_size)
+        IngestUnit(
+            raw, source or source_name_for(path), display_name(path), str(path), ff.name, ff.gzip, path.stat().st_size
+        )
     ]
 
 
@@ -165,10 +165,14 @@ def _folder_units(raw: str, root: Path, source: str, override: str | None, plan:
             check_readable(path)
             ff = detect_format(path, name)
             rel = path.relative_to(root.parent).as_posix()
-            units.append(IngestUnit(raw, source, rel.removesuffix(".gz"), str(path), ff.name, ff.gzip, path.stat().st_size))
+            units.append(
+                IngestUnit(raw, source, rel.removesuffix(".gz"), str(path), ff.name, ff.gzip, path.stat().st_size)
+            )
     if txt_files:
         size = sum(p.stat().st_size for p in txt_files)
-        units.insert(0, IngestUnit(raw, source, root.name, str(root), TXT_FOLDER, all_files=override == "txt", size=size))
+        units.insert(
+            0, IngestUnit(raw, source, root.name, str(root), TXT_FOLDER, all_files=override == "txt", size=size)
+        )
     if not units:
         raise UserError(
             f"{raw}: the folder has no supported files ({', '.join(FORMATS)}, optionally .gz); "

@@ -34,9 +34,7 @@ def read_jsonl(stream: ByteStream, name: str, first_line: int) -> Iterator[RawBa
 
 def parse_fast(chunk: Chunk, name: str) -> RawBatch | None:
     try:
-        table = pajson.read_json(
-            io.BytesIO(chunk.data), read_options=pajson.ReadOptions(block_size=JSON_BLOCK_BYTES)
-        )
+        table = pajson.read_json(io.BytesIO(chunk.data), read_options=pajson.ReadOptions(block_size=JSON_BLOCK_BYTES))
     except (pa.ArrowInvalid, pa.ArrowException):
         return None
     lines = chunk.count_newlines() + (0 if chunk.data.endswith(b"\n") else 1)
@@ -60,7 +58,11 @@ def parse_careful(chunk: Chunk, name: str) -> RawBatch:
         try:
             value = json.loads(line.decode("utf-8", "surrogateescape"))
         except json.JSONDecodeError as exc:
-            bad.append(BadRow.of_bytes(f"{name}:{number}", INVALID_JSON, f"invalid JSON: {exc.msg} at column {exc.colno}", line))
+            bad.append(
+                BadRow.of_bytes(
+                    f"{name}:{number}", INVALID_JSON, f"invalid JSON: {exc.msg} at column {exc.colno}", line
+                )
+            )
             continue
         if not isinstance(value, dict):
             kind = type(value).__name__

@@ -98,7 +98,7 @@ class ManifestEntry:
     version: int = MANIFEST_VERSION
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "ManifestEntry":
+    def from_json(cls, data: dict[str, Any]) -> ManifestEntry:
         data = dict(data)
         data["totals"] = Counts(**data.get("totals", {}))
         data["last_run"] = Counts(**data.get("last_run", {}))
@@ -122,7 +122,9 @@ class Manifest:
         try:
             return ManifestEntry.from_json(json.loads(self.path.read_text(encoding="utf-8")))
         except (ValueError, TypeError) as exc:
-            raise UserError(f"{self.path}: unreadable manifest ({exc}); delete it to re-ingest {self.unit.name}") from None
+            raise UserError(
+                f"{self.path}: unreadable manifest ({exc}); delete it to re-ingest {self.unit.name}"
+            ) from None
 
     def save(self, entry: ManifestEntry) -> None:
         entry.totals.check(f"{self.unit.name} (lake totals)")

@@ -13,18 +13,26 @@ from __future__ import annotations
 import time
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sentiflow.tasks.core import progress
 from sentiflow.tasks.core.home import Home
 from sentiflow.tasks.core.settings import Settings
-from sentiflow.tasks.core import progress
 from sentiflow.tasks.ingest.columns import ColumnMapping, ColumnSpec, resolve_columns
 from sentiflow.tasks.ingest.documents import DocumentContext
 from sentiflow.tasks.ingest.formats import TXT_FOLDER
 from sentiflow.tasks.ingest.inputs import IngestUnit
-from sentiflow.tasks.ingest.manifest import AccountingError, Counts, Manifest, ManifestEntry, file_stat, head_hash, quick_unchanged
+from sentiflow.tasks.ingest.manifest import (
+    AccountingError,
+    Counts,
+    Manifest,
+    ManifestEntry,
+    file_stat,
+    head_hash,
+    quick_unchanged,
+)
 from sentiflow.tasks.ingest.prefetch import prefetch
 from sentiflow.tasks.ingest.sources import GROWN, REPLACED, UNCHANGED, Opened, open_unit
 from sentiflow.tasks.ingest.validate import check_batch
@@ -41,7 +49,7 @@ class IngestOptions:
     shard_rows: int = 200_000
 
     @classmethod
-    def from_settings(cls, settings: Settings, columns: ColumnSpec, split: str | None) -> "IngestOptions":
+    def from_settings(cls, settings: Settings, columns: ColumnSpec, split: str | None) -> IngestOptions:
         return cls(columns, split, settings.max_text_chars, settings.shard_rows)
 
 
@@ -62,11 +70,19 @@ class UnitResult:
     def to_dict(self) -> dict[str, Any]:
         c = self.counts
         return {
-            "input": self.input, "source": self.source, "name": self.name, "format": self.format,
-            "status": self.status, "read": c.read, "written": c.written, "quarantined": c.quarantined,
+            "input": self.input,
+            "source": self.source,
+            "name": self.name,
+            "format": self.format,
+            "status": self.status,
+            "read": c.read,
+            "written": c.written,
+            "quarantined": c.quarantined,
             "quarantined_by_reason": dict(sorted(c.by_reason.items())),
-            "already_ingested": c.already_ingested, "repaired": c.repaired,
-            "bytes": self.bytes, "seconds": round(self.seconds, 3),
+            "already_ingested": c.already_ingested,
+            "repaired": c.repaired,
+            "bytes": self.bytes,
+            "seconds": round(self.seconds, 3),
             "mb_per_s": round(self.bytes / 1e6 / self.seconds, 2) if self.seconds > 0 and self.bytes else 0.0,
             "columns": self.columns,
         }
@@ -79,7 +95,12 @@ def ingest_unit(unit: IngestUnit, home: Home, options: IngestOptions) -> UnitRes
     with manifest.locked():
         entry = manifest.load()
         manifest.remove_orphans(entry)
-        if entry is not None and unit.format != TXT_FOLDER and entry.format == unit.format and quick_unchanged(entry, unit):
+        if (
+            entry is not None
+            and unit.format != TXT_FOLDER
+            and entry.format == unit.format
+            and quick_unchanged(entry, unit)
+        ):
             return _unchanged(unit, entry, started)
         with ExitStack() as stack:
             opened = open_unit(unit, entry, options.columns, stack)
@@ -99,15 +120,26 @@ def ingest_unit(unit: IngestUnit, home: Home, options: IngestOptions) -> UnitRes
         if entry is not None and opened.status == REPLACED:
             manifest.remove_shards(entry.shards + entry.quarantine_shards)
         status = UNCHANGED if opened.status == GROWN and counts.read == counts.already_ingested else opened.status
-        result = UnitResult(unit.input, unit.source, unit.name, unit.format, status, counts,
-                            opened.bytes_done(), time.perf_counter() - started, new_entry.columns)
+        result = UnitResult(
+            unit.input,
+            unit.source,
+            unit.name,
+            unit.format,
+            status,
+            counts,
+            opened.bytes_done(),
+            time.perf_counter() - started,
+            new_entry.columns,
+        )
         progress.report(_label(unit), result.bytes, result.bytes, finished=True)
         return result
 
 
-def _copy_rows(unit: IngestUnit, opened: Opened, options: IngestOptions, writer: ShardWriter) -> tuple[Counts, ColumnMapping | None]:
+def _copy_rows(
+    unit: IngestUnit, opened: Opened, options: IngestOptions, writer: ShardWriter
+) -> tuple[Counts, ColumnMapping | None]:
     """Read every batch, check it, hand it to the writer; returns this run's counts."""
-    ctx = DocumentContext(unit.source, options.split, datetime.now(timezone.utc), options.max_text_chars)
+    ctx = DocumentContext(unit.source, options.split, datetime.now(UTC), options.max_text_chars)
     where = unit.path if Path(unit.input).is_dir() and unit.format != TXT_FOLDER else unit.input
     mapping = resolve_columns(opened.columns, options.columns, where) if opened.columns else None
     counts = Counts(read=opened.already_ingested, already_ingested=opened.already_ingested)
@@ -135,13 +167,25 @@ def _copy_rows(unit: IngestUnit, opened: Opened, options: IngestOptions, writer:
 
 
 def _next_entry(
-    unit: IngestUnit, entry: ManifestEntry | None, opened: Opened, counts: Counts,
-    mapping: ColumnMapping | None, writer: ShardWriter, generation: int,
+    unit: IngestUnit,
+    entry: ManifestEntry | None,
+    opened: Opened,
+    counts: Counts,
+    mapping: ColumnMapping | None,
+    writer: ShardWriter,
+    generation: int,
 ) -> ManifestEntry:
     grown = opened.status == GROWN and entry is not None
     size, mtime = file_stat(unit.path) if unit.format != TXT_FOLDER else (unit.size, 0)
-    new = ManifestEntry(unit.source, unit.name, unit.path, unit.format, size, mtime,
-                        head_hash(unit.path) if unit.format != TXT_FOLDER else "")
+    new = ManifestEntry(
+        unit.source,
+        unit.name,
+        unit.path,
+        unit.format,
+        size,
+        mtime,
+        head_hash(unit.path) if unit.format != TXT_FOLDER else "",
+    )
     if opened.stream is not None:
         new.prefix_bytes, new.prefix_hash = opened.stream.offset, opened.stream.digest()
         new.ends_with_newline = opened.stream.last_byte in (b"", b"\n")
@@ -160,15 +204,24 @@ def _next_entry(
     new.totals = Counts(written + quarantined, written, quarantined, 0, previous.repaired + counts.repaired, reasons)
     new.last_run = counts
     new.last_status = opened.status
-    new.updated_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    new.updated_at = datetime.now(UTC).isoformat(timespec="seconds")
     return new
 
 
 def _unchanged(unit: IngestUnit, entry: ManifestEntry, started: float) -> UnitResult:
     counts = Counts(read=entry.totals.read, already_ingested=entry.totals.read)
     progress.report(_label(unit), 0, 0, finished=True)
-    return UnitResult(unit.input, unit.source, unit.name, unit.format, UNCHANGED, counts, 0,
-                      time.perf_counter() - started, entry.columns)
+    return UnitResult(
+        unit.input,
+        unit.source,
+        unit.name,
+        unit.format,
+        UNCHANGED,
+        counts,
+        0,
+        time.perf_counter() - started,
+        entry.columns,
+    )
 
 
 def _label(unit: IngestUnit) -> str:

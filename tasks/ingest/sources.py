@@ -46,7 +46,9 @@ def open_unit(unit: IngestUnit, entry: ManifestEntry | None, spec: ColumnSpec, s
     if unit.format == "parquet":
         pf = stack.enter_context(parquet_file(unit.path, unit.gzip))
         size = file_stat(unit.path)[0]
-        return Opened(REPLACED if entry else NEW, read_parquet(pf, unit.name), pf.schema_arrow.names, bytes_done=lambda: size)
+        return Opened(
+            REPLACED if entry else NEW, read_parquet(pf, unit.name), pf.schema_arrow.names, bytes_done=lambda: size
+        )
     return _open_lines(unit, entry, spec, stack)
 
 

@@ -39,8 +39,9 @@ class ByteStream:
             data = self._stream.read(size)
         except (pa.ArrowException, OSError) as exc:  # corrupt gzip, truncated file, I/O error
             message = " ".join(str(exc).split())[:200]
-            raise UserError(f"{self.path}: cannot be read past byte {self.offset:,} ({message}); "
-                            "check or re-create the file") from None
+            raise UserError(
+                f"{self.path}: cannot be read past byte {self.offset:,} ({message}); check or re-create the file"
+            ) from None
         if data:
             self.hasher.update(data)
             self.offset += len(data)
@@ -63,7 +64,7 @@ class ByteStream:
     def close(self) -> None:
         self._stream.close()
 
-    def __enter__(self) -> "ByteStream":
+    def __enter__(self) -> ByteStream:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -174,7 +175,7 @@ def _skip_line(stream: ByteStream, size: int, block_bytes: int) -> tuple[int, by
         block = stream.read(block_bytes)
         end = block.find(b"\n")
         if end >= 0:
-            return size + end + 1, block[end + 1:], True
+            return size + end + 1, block[end + 1 :], True
         if not block:
             return size, b"", False
         size += len(block)

@@ -54,9 +54,14 @@ def artifact_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per source, then one per failed input (for the Prefect table artifact)."""
     rows = [
         {
-            "source": name, "read": s["read"], "written": s["written"], "quarantined": s["quarantined"],
+            "source": name,
+            "read": s["read"],
+            "written": s["written"],
+            "quarantined": s["quarantined"],
             "quarantined by reason": reasons_text(s["quarantined_by_reason"]),
-            "already ingested": s["already_ingested"], "repaired": s["repaired"], "MB/s": s["mb_per_s"],
+            "already ingested": s["already_ingested"],
+            "repaired": s["repaired"],
+            "MB/s": s["mb_per_s"],
         }
         for name, s in summary["sources"].items()
     ]

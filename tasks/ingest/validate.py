@@ -104,7 +104,12 @@ def check_batch(batch: RawBatch, mapping: ColumnMapping, ctx: DocumentContext) -
 
 
 def _bad_rows(
-    table: pa.Table, origins: pa.Array, codes: np.ndarray, lengths: pa.Array, mapping: ColumnMapping, ctx: DocumentContext
+    table: pa.Table,
+    origins: pa.Array,
+    codes: np.ndarray,
+    lengths: pa.Array,
+    mapping: ColumnMapping,
+    ctx: DocumentContext,
 ) -> list[BadRow]:
     where = np.flatnonzero(codes)
     picked = pa.array(where)

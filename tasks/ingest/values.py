@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-UTC = timezone.utc
+UTC = UTC
 TIMESTAMP = pa.timestamp("us", tz="UTC")
 
 

@@ -108,7 +108,9 @@ class ShardWriter:
                 "reason": [r.reason for r in rows],
                 "detail": [r.detail for r in rows],
                 "raw": [r.raw for r in rows],
-                "quarantined_at": pa.repeat(pa.scalar(self._quarantined_at, QUARANTINE_SCHEMA.field("quarantined_at").type), len(rows)),
+                "quarantined_at": pa.repeat(
+                    pa.scalar(self._quarantined_at, QUARANTINE_SCHEMA.field("quarantined_at").type), len(rows)
+                ),
             },
             schema=QUARANTINE_SCHEMA,
         )

@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from sentiflow.tasks.models.classifier import Classifier, softmax
 from sentiflow.tasks.core.errors import UserError
+from sentiflow.tasks.models.classifier import Classifier, softmax
 
 ECE_BINS = 15  # equal-width confidence bins, as in Guo et al. 2017
 
@@ -51,9 +51,7 @@ def classification_metrics(
 
     ids = list(range(len(labels)))
     pred = logits.argmax(axis=1) if len(logits) else np.zeros(0, dtype=int)
-    precision, recall, f1, support = precision_recall_fscore_support(
-        gold, pred, labels=ids, zero_division=0
-    )
+    precision, recall, f1, support = precision_recall_fscore_support(gold, pred, labels=ids, zero_division=0)
     return {
         "n": int(len(gold)),
         "accuracy": float(accuracy_score(gold, pred)) if len(gold) else 0.0,
@@ -63,8 +61,10 @@ def classification_metrics(
         "temperature": float(temperature),
         "per_class": {
             name: {
-                "precision": float(precision[i]), "recall": float(recall[i]),
-                "f1": float(f1[i]), "support": int(support[i]),
+                "precision": float(precision[i]),
+                "recall": float(recall[i]),
+                "f1": float(f1[i]),
+                "support": int(support[i]),
             }
             for i, name in enumerate(labels)
         },

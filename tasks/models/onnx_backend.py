@@ -43,7 +43,7 @@ class OnnxClassifier:
         self._inputs = {i.name for i in session.get_inputs()}
 
     @classmethod
-    def load(cls, model_dir: Path, meta: ModelRecord, threads: int | None = None) -> "OnnxClassifier":
+    def load(cls, model_dir: Path, meta: ModelRecord, threads: int | None = None) -> OnnxClassifier:
         import onnxruntime as ort
         from transformers import AutoTokenizer
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,7 @@ class ModelRecord:
     temperature: float = 1.0
     metrics: dict[str, Any] = field(default_factory=dict)
     size_bytes: int | None = None
-    created_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     stage: str = "candidate"
 
     def to_json(self) -> dict[str, Any]:
@@ -44,7 +44,7 @@ class ModelRecord:
         return d
 
     @classmethod
-    def from_json(cls, d: dict[str, Any]) -> "ModelRecord":
+    def from_json(cls, d: dict[str, Any]) -> ModelRecord:
         d = dict(d)
         d["created_at"] = datetime.fromisoformat(d["created_at"])
         return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})

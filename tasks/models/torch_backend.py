@@ -21,7 +21,9 @@ class TorchClassifier:
         self.device, self.max_length = device, max_length
 
     @classmethod
-    def load(cls, model_dir: Path, meta: ModelRecord, device: str = "auto", threads: int | None = None) -> "TorchClassifier":
+    def load(
+        cls, model_dir: Path, meta: ModelRecord, device: str = "auto", threads: int | None = None
+    ) -> TorchClassifier:
         import torch
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
@@ -42,8 +44,9 @@ class TorchClassifier:
             return out
         for batch, enc in padded_batches(self.tokenizer, texts, self.max_length, batch_size, "pt"):
             enc = {k: v.to(self.device) for k, v in enc.items()}
-            with torch.inference_mode(), torch.autocast(
-                device_type="cuda", dtype=torch.bfloat16, enabled=self.device == "cuda"
+            with (
+                torch.inference_mode(),
+                torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=self.device == "cuda"),
             ):
                 logits = self.model(**enc).logits
             out[batch] = logits.float().cpu().numpy()

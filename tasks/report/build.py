@@ -29,8 +29,9 @@ def default_report_path(home: Home) -> Path:
     return home.reports / REPORT_FILE
 
 
-def build_report(home: Home, out: Path | None = None, render: Render = draw,
-                 wait_seconds: float = 30.0) -> dict[str, Any]:
+def build_report(
+    home: Home, out: Path | None = None, render: Render = draw, wait_seconds: float = 30.0
+) -> dict[str, Any]:
     """Write the report; returns a summary (path, size, which plots it holds, what is missing)."""
     data = gather(home, wait_seconds=wait_seconds)
     pngs = {key: render(key, data[key]) for key, _, _ in SECTIONS if data.get(key)}

@@ -10,7 +10,7 @@ after any run, even a partial one. Pure: no Prefect, no writes.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,21 +19,24 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sentiflow.tasks.core.atomic import TMP_PREFIX
+from sentiflow.tasks.core.datasets import SPLITS
 from sentiflow.tasks.core.home import Home
+from sentiflow.tasks.models.record import parent_metrics_beside
 from sentiflow.tasks.report.calibration import reliability_bins
 from sentiflow.tasks.warehouse.db import connect_ro, table_names
-from sentiflow.tasks.models.record import parent_metrics_beside
 
-from sentiflow.tasks.core.datasets import SPLITS
 PROBABILITY_COLUMNS = {"negative", "neutral", "positive"}  # predictions.p_<label>
 ORCHESTRATION_FLOWS = ("run", "nightly", "retrain", "rescore")  # preferred as "the latest run"
 
 
 def gather(home: Home, wait_seconds: float = 30.0) -> dict[str, Any]:
     """The report's data: one entry per section (None when unavailable) plus `missing` reasons."""
-    data: dict[str, Any] = {"home": str(home.root), "warehouse": str(home.warehouse),
-                            "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                            "missing": {}}
+    data: dict[str, Any] = {
+        "home": str(home.root),
+        "warehouse": str(home.warehouse),
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "missing": {},
+    }
     version = _latest_dataset(home)
     data["funnel"] = _funnel(home, version) if version else None
     data["balance"] = _balance(home, version) if version else None
@@ -42,8 +45,9 @@ def gather(home: Home, wait_seconds: float = 30.0) -> dict[str, Any]:
     elif not any(data["balance"].values()):
         data["balance"] = None
         data["missing"]["balance"] = f"every split of dataset {version} is empty (no labelled documents kept)"
-    data.update(latest_run=None, production=None, parent=None, confusion=None, reliability=None,
-                sentiment=None, models=None)
+    data.update(
+        latest_run=None, production=None, parent=None, confusion=None, reliability=None, sentiment=None, models=None
+    )
     if not home.warehouse.exists():
         for key in ("confusion", "reliability", "sentiment", "models"):
             data["missing"][key] = "no warehouse yet (`sentiflow score` or `sentiflow run`)"
@@ -105,8 +109,12 @@ def _funnel(home: Home, version: str) -> dict[str, Any]:
         folders = sorted(p for p in removed_root.iterdir() if p.is_dir()) if removed_root.is_dir() else []
         removed = {p.name: _rows(p) for p in folders}
         rows_in = sum(kept.values()) + sum(removed.values())
-    return {"version": version, "rows_in": int(rows_in), "kept": {k: int(kept.get(k, 0)) for k in SPLITS},
-            "removed": {reason: int(n) for reason, n in removed.items() if n}}
+    return {
+        "version": version,
+        "rows_in": int(rows_in),
+        "kept": {k: int(kept.get(k, 0)) for k in SPLITS},
+        "removed": {reason: int(n) for reason, n in removed.items() if n},
+    }
 
 
 def _balance(home: Home, version: str) -> dict[str, dict[str, int]]:
@@ -135,8 +143,14 @@ def _latest_run(con) -> dict[str, Any] | None:
         return None
     run_id, flow, status, started, finished, counts = rows[0]
     seconds = (finished - started).total_seconds() if finished else None
-    return {"run_id": run_id, "flow": flow, "status": status, "started_at": started.isoformat(),
-            "seconds": seconds, "counts": json.loads(counts) if counts else {}}
+    return {
+        "run_id": run_id,
+        "flow": flow,
+        "status": status,
+        "started_at": started.isoformat(),
+        "seconds": seconds,
+        "counts": json.loads(counts) if counts else {},
+    }
 
 
 def _models(con) -> list[dict[str, Any]]:
@@ -144,8 +158,19 @@ def _models(con) -> list[dict[str, Any]]:
         "select model_id, parent_id, kind, format, size_bytes, metrics, stage, temperature, "
         "dataset_version, path, labels from models order by created_at"
     ).fetchall()
-    keys = ("model_id", "parent_id", "kind", "format", "size_bytes", "metrics", "stage", "temperature",
-            "dataset_version", "path", "labels")
+    keys = (
+        "model_id",
+        "parent_id",
+        "kind",
+        "format",
+        "size_bytes",
+        "metrics",
+        "stage",
+        "temperature",
+        "dataset_version",
+        "path",
+        "labels",
+    )
     models = [dict(zip(keys, row)) for row in rows]
     for m in models:
         m["metrics"] = json.loads(m["metrics"]) if m["metrics"] else {}
@@ -195,8 +220,12 @@ def _confusion(home: Home, con, model: dict[str, Any], tables: set[str]) -> dict
     if metrics_file.is_file():
         test = json.loads(metrics_file.read_text(encoding="utf-8")).get("test") or {}
         if test.get("confusion_matrix"):
-            return {"model_id": model["model_id"], "split": f"test ({test.get('n', '?')} documents)",
-                    "labels": test.get("labels", model["labels"]), "matrix": test["confusion_matrix"]}
+            return {
+                "model_id": model["model_id"],
+                "split": f"test ({test.get('n', '?')} documents)",
+                "labels": test.get("labels", model["labels"]),
+                "matrix": test["confusion_matrix"],
+            }
     scored = _scored_test(home, con, model) if "predictions" in tables else None
     if scored is None:
         return None
@@ -204,8 +233,12 @@ def _confusion(home: Home, con, model: dict[str, Any], tables: set[str]) -> dict
     k = len(model["labels"])
     matrix = np.zeros((k, k), dtype=int)
     np.add.at(matrix, (gold, probs.argmax(axis=1)), 1)
-    return {"model_id": model["model_id"], "split": f"test, as scored ({len(gold)} documents)",
-            "labels": model["labels"], "matrix": matrix.tolist()}
+    return {
+        "model_id": model["model_id"],
+        "split": f"test, as scored ({len(gold)} documents)",
+        "labels": model["labels"],
+        "matrix": matrix.tolist(),
+    }
 
 
 def _reliability(home: Home, con, model: dict[str, Any], tables: set[str]) -> dict[str, Any] | None:
@@ -213,8 +246,12 @@ def _reliability(home: Home, con, model: dict[str, Any], tables: set[str]) -> di
     if scored is None:
         return None
     probs, gold = scored
-    return {"model_id": model["model_id"], "temperature": float(model["temperature"]), "n": int(len(gold)),
-            **reliability_bins(probs, gold, float(model["temperature"]))}
+    return {
+        "model_id": model["model_id"],
+        "temperature": float(model["temperature"]),
+        "n": int(len(gold)),
+        **reliability_bins(probs, gold, float(model["temperature"])),
+    }
 
 
 def _sentiment(con) -> list[dict[str, Any]] | None:
@@ -224,8 +261,7 @@ def _sentiment(con) -> list[dict[str, Any]] | None:
     ).fetchall()
     if not rows:
         return None
-    return [{"source": s, "day": d.isoformat(), "documents": int(n), "mean_polarity": float(p)}
-            for s, d, n, p in rows]
+    return [{"source": s, "day": d.isoformat(), "documents": int(n), "mean_polarity": float(p)} for s, d, n, p in rows]
 
 
 def _model_family(models: list[dict[str, Any]], production: dict[str, Any] | None) -> list[dict[str, Any]] | None:
@@ -239,7 +275,15 @@ def _model_family(models: list[dict[str, Any]], production: dict[str, Any] | Non
     for m in family:
         accuracy = (m["metrics"].get(split) or {}).get("accuracy")
         if accuracy is not None and m["size_bytes"]:
-            points.append({"model_id": m["model_id"], "kind": m["kind"], "format": m["format"],
-                           "size_bytes": int(m["size_bytes"]), "accuracy": float(accuracy),
-                           "stage": m["stage"], "split": split})
+            points.append(
+                {
+                    "model_id": m["model_id"],
+                    "kind": m["kind"],
+                    "format": m["format"],
+                    "size_bytes": int(m["size_bytes"]),
+                    "accuracy": float(accuracy),
+                    "stage": m["stage"],
+                    "split": split,
+                }
+            )
     return points or None

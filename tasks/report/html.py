@@ -11,16 +11,28 @@ import html
 from typing import Any
 
 SECTIONS = (  # (plot key, title, caption)
-    ("funnel", "Curation funnel",
-     "Every input row of the newest dataset version is kept (in a split) or removed, with its reason."),
+    (
+        "funnel",
+        "Curation funnel",
+        "Every input row of the newest dataset version is kept (in a split) or removed, with its reason.",
+    ),
     ("balance", "Class balance per split", "Documents per label in train, validation and test."),
     ("confusion", "Confusion matrix", "The production model on the test split: gold rows, predicted columns."),
-    ("reliability", "Reliability before and after calibration",
-     "Accuracy against confidence on the test split; temperature scaling fitted on validation."),
-    ("sentiment", "Sentiment over time by source",
-     "Mean polarity (P(positive) - P(negative)) per day, from the production model's predictions."),
-    ("models", "Model size against accuracy",
-     "The production model's fine-tuned parent and every compressed candidate made from it."),
+    (
+        "reliability",
+        "Reliability before and after calibration",
+        "Accuracy against confidence on the test split; temperature scaling fitted on validation.",
+    ),
+    (
+        "sentiment",
+        "Sentiment over time by source",
+        "Mean polarity (P(positive) - P(negative)) per day, from the production model's predictions.",
+    ),
+    (
+        "models",
+        "Model size against accuracy",
+        "The production model's fine-tuned parent and every compressed candidate made from it.",
+    ),
 )
 
 _CSS = """
@@ -44,11 +56,14 @@ def _e(value: Any) -> str:
 def _table(header: list[str], rows: list[list[Any]]) -> str:
     head = "".join(f"<th>{_e(h)}</th>" for h in header)
     body = "".join(
-        "<tr>" + "".join(
-            f'<td class="num">{_e(_fmt(v))}</td>' if isinstance(v, int | float) and not isinstance(v, bool)
+        "<tr>"
+        + "".join(
+            f'<td class="num">{_e(_fmt(v))}</td>'
+            if isinstance(v, int | float) and not isinstance(v, bool)
             else f"<td>{_e(v)}</td>"
             for v in row
-        ) + "</tr>"
+        )
+        + "</tr>"
         for row in rows
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
@@ -76,9 +91,13 @@ def plain(value: Any, nested: bool = False) -> str:
 def _run_section(run: dict[str, Any] | None) -> str:
     if run is None:
         return '<p class="missing">No run recorded in the warehouse yet.</p>'
-    rows = [["run", run["run_id"]], ["flow", run["flow"]], ["status", run["status"]],
-            ["started", run["started_at"]],
-            ["seconds", "-" if run["seconds"] is None else f"{run['seconds']:,.1f}"]]
+    rows = [
+        ["run", run["run_id"]],
+        ["flow", run["flow"]],
+        ["status", run["status"]],
+        ["started", run["started_at"]],
+        ["seconds", "-" if run["seconds"] is None else f"{run['seconds']:,.1f}"],
+    ]
     rows += [[key, plain(value)] for key, value in run["counts"].items()]
     return _table(["", "value"], rows)
 
@@ -88,9 +107,11 @@ def _model_section(production: dict[str, Any] | None, parent: dict[str, Any] | N
         return '<p class="missing">No production model yet.</p>'
     models = [m for m in (production, parent) if m]
     header = ["", *(f"{m['model_id']} ({m['stage']})" for m in models)]
-    rows = [["kind / format", *(f"{m['kind']} / {m['format']}" for m in models)],
-            ["size on disk (MB)", *(f"{(m['size_bytes'] or 0) / 1e6:,.1f}" for m in models)],
-            ["temperature", *(float(m["temperature"]) for m in models)]]
+    rows = [
+        ["kind / format", *(f"{m['kind']} / {m['format']}" for m in models)],
+        ["size on disk (MB)", *(f"{(m['size_bytes'] or 0) / 1e6:,.1f}" for m in models)],
+        ["temperature", *(float(m["temperature"]) for m in models)],
+    ]
     for split in ("validation", "test"):
         for metric in ("n", "accuracy", "macro_f1", "ece"):  # n: documents measured on
             values = [(m["metrics"].get(split) or {}).get(metric) for m in models]
@@ -109,8 +130,10 @@ def render_html(data: dict[str, Any], pngs: dict[str, bytes]) -> str:
         "<h1>sentiflow report</h1>",
         f"<p class='meta'>generated {_e(data['generated_at'])} from home <code>{_e(data['home'])}</code>; "
         f"warehouse <code>{_e(data['warehouse'])}</code></p>",
-        "<h2>Latest run</h2>", _run_section(data.get("latest_run")),
-        "<h2>Production model and its parent</h2>", _model_section(data.get("production"), data.get("parent")),
+        "<h2>Latest run</h2>",
+        _run_section(data.get("latest_run")),
+        "<h2>Production model and its parent</h2>",
+        _model_section(data.get("production"), data.get("parent")),
     ]
     for key, title, caption in SECTIONS:
         parts.append(f"<h2 id='{key}'>{_e(title)}</h2>")

@@ -74,8 +74,7 @@ def confusion_matrix(confusion: dict[str, Any]) -> bytes:
     ax.imshow(shares, cmap="Blues", vmin=0, vmax=1)
     for i, row in enumerate(matrix):
         for j, value in enumerate(row):
-            ax.text(j, i, f"{value:,}", ha="center", va="center",
-                    color="white" if shares[i][j] > 0.6 else "black")
+            ax.text(j, i, f"{value:,}", ha="center", va="center", color="white" if shares[i][j] > 0.6 else "black")
     ax.set_xticks(range(len(labels)), labels)
     ax.set_yticks(range(len(labels)), labels)
     ax.set_xlabel("predicted")
@@ -92,10 +91,23 @@ def reliability_diagram(reliability: dict[str, Any]) -> bytes:
         bins = [b for b in reliability[stage]["bins"] if b["n"]]
         centres = [(b["lo"] + b["hi"]) / 2 for b in bins]
         widths = [b["hi"] - b["lo"] for b in bins]
-        ax.bar(centres, [b["accuracy"] for b in bins], widths, color="#6baed6", edgecolor="#08519c",
-               linewidth=0.6, label="accuracy")
-        ax.plot([c for c in centres], [b["confidence"] for b in bins], "o", color="#e6550d",
-                markersize=4, label="mean confidence")
+        ax.bar(
+            centres,
+            [b["accuracy"] for b in bins],
+            widths,
+            color="#6baed6",
+            edgecolor="#08519c",
+            linewidth=0.6,
+            label="accuracy",
+        )
+        ax.plot(
+            [c for c in centres],
+            [b["confidence"] for b in bins],
+            "o",
+            color="#e6550d",
+            markersize=4,
+            label="mean confidence",
+        )
         ax.plot([0, 1], [0, 1], "--", color="#555555", linewidth=0.8, label="perfect calibration")
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1)
@@ -114,8 +126,14 @@ def sentiment_over_time(series: list[dict[str, Any]]) -> bytes:
     ax = fig.subplots()
     for source in sorted({row["source"] for row in series}):
         rows = sorted((r for r in series if r["source"] == source), key=lambda r: r["day"])
-        ax.plot([r["day"] for r in rows], [r["mean_polarity"] for r in rows], marker="o", markersize=3,
-                linewidth=1.2, label=f"{source} ({sum(r['documents'] for r in rows):,} docs)")
+        ax.plot(
+            [r["day"] for r in rows],
+            [r["mean_polarity"] for r in rows],
+            marker="o",
+            markersize=3,
+            linewidth=1.2,
+            label=f"{source} ({sum(r['documents'] for r in rows):,} docs)",
+        )
     ax.axhline(0, color="#999999", linewidth=0.6)
     ax.set_ylim(-1, 1)
     ax.set_ylabel("mean polarity (P(pos) - P(neg))")
@@ -131,11 +149,21 @@ def size_vs_accuracy(models: list[dict[str, Any]]) -> bytes:
     ax = fig.subplots()
     for m in models:
         size_mb = m["size_bytes"] / 1e6
-        ax.scatter(size_mb, 100 * m["accuracy"], s=60, zorder=3,
-                   edgecolors="black" if m["stage"] == "production" else "none",
-                   linewidths=2 if m["stage"] == "production" else 0)
-        ax.annotate(f"{m['kind']} ({m['format']})", (size_mb, 100 * m["accuracy"]),
-                    textcoords="offset points", xytext=(6, 4), fontsize=8)
+        ax.scatter(
+            size_mb,
+            100 * m["accuracy"],
+            s=60,
+            zorder=3,
+            edgecolors="black" if m["stage"] == "production" else "none",
+            linewidths=2 if m["stage"] == "production" else 0,
+        )
+        ax.annotate(
+            f"{m['kind']} ({m['format']})",
+            (size_mb, 100 * m["accuracy"]),
+            textcoords="offset points",
+            xytext=(6, 4),
+            fontsize=8,
+        )
     ax.set_xscale("log")
     ax.set_xlabel("size on disk (MB, log scale)")
     ax.set_ylabel(f"{models[0]['split']} accuracy (%)")

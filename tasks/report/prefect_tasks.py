@@ -46,7 +46,7 @@ def write_report_task(home: str, out: str | None = None) -> dict[str, Any]:
     create_markdown_artifact(
         key="sentiflow-report",
         markdown=f"Report written to `{summary['report']}` ({summary['bytes']:,} bytes): "
-                 f"plots {', '.join(summary['plots']) or 'none'}.\n\nNot available:{missing}",
+        f"plots {', '.join(summary['plots']) or 'none'}.\n\nNot available:{missing}",
         description="Where the latest HTML report is and what it holds",
     )
     return summary

@@ -20,9 +20,7 @@ from sentiflow.tasks.score.shards import PredictionShards, read_pending
 from sentiflow.tasks.warehouse.db import LockTimer, connect_rw
 from sentiflow.tasks.warehouse.runs import RunRecord, record_interrupted_runs, record_run, utc_now
 
-_DOCUMENT_COLUMNS = (
-    "doc_id, text, label, label_confidence, source, split, created_at, ingested_at, origin"
-)
+_DOCUMENT_COLUMNS = "doc_id, text, label, label_confidence, source, split, created_at, ingested_at, origin"
 
 
 @dataclass
@@ -110,9 +108,7 @@ def load_scoring_results(
             keys = _count(con, "select count(*) from (select distinct doc_id from staged_predictions)")
             summary.predictions_inserted = _upsert_predictions(con, model_id)
             summary.predictions_replaced = keys - summary.predictions_inserted
-            summary.interrupted_runs = record_interrupted_runs(
-                con, "staged_predictions", run.flow, exclude=run.run_id
-            )
+            summary.interrupted_runs = record_interrupted_runs(con, "staged_predictions", run.flow, exclude=run.run_id)
         summary.lock_held_seconds = round(timer.held_seconds, 3)  # up to the commit
         run.counts.update({f"load_{k}": v for k, v in summary.to_dict().items()})
         record_run(con, run)

@@ -8,6 +8,7 @@ warehouse is read once, read-only, here in the flow; scoring workers never open 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq

@@ -72,10 +72,7 @@ def predictions_table(
             "run_id": pa.array([run_id] * n, pa.string()),
             "label": pa.array([names[i] for i in best], pa.string()),
             "confidence": pa.array(probs[np.arange(n), best] if n else [], pa.float64()),
-            **{
-                f"p_{name}": pa.array(column[name]) if name in column else null_column
-                for name in SENTIMENT_LABELS
-            },
+            **{f"p_{name}": pa.array(column[name]) if name in column else null_column for name in SENTIMENT_LABELS},
             "polarity": pa.array(polarity, pa.float64()),
             "scored_at": pa.array([scored_at] * n, pa.timestamp("us", tz="UTC")),
         },

@@ -15,16 +15,16 @@ from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NONE
 from prefect.runtime import flow_run
 
-from sentiflow.tasks.models.loading import check_model_files
 from sentiflow.tasks.core.errors import UserError
 from sentiflow.tasks.core.home import Home
 from sentiflow.tasks.core.settings import Settings
+from sentiflow.tasks.models.loading import check_model_files
+from sentiflow.tasks.models.record import ModelRecord
+from sentiflow.tasks.score.load import LoadSummary, load_scoring_results
 from sentiflow.tasks.score.plan import ScoringPlan, ShardFailure, ShardWork, plan_scoring
 from sentiflow.tasks.score.predictions import sentiment_labels
 from sentiflow.tasks.score.scorer import ShardResult, score_shard
 from sentiflow.tasks.score.summary import worker_layout
-from sentiflow.tasks.score.load import LoadSummary, load_scoring_results
-from sentiflow.tasks.models.record import ModelRecord
 from sentiflow.tasks.warehouse.registry import get_model
 from sentiflow.tasks.warehouse.runs import RunRecord, new_run_id, record_run
 
@@ -68,11 +68,21 @@ def plan_scoring_task(home: str, model_id: str, sources: list[str] | None) -> Sc
     return plan
 
 
-@task(name="score-shard", task_run_name="score-{work.name}", cache_policy=NONE,
-      **_IO_RETRIES, retry_condition_fn=_transient)
+@task(
+    name="score-shard",
+    task_run_name="score-{work.name}",
+    cache_policy=NONE,
+    **_IO_RETRIES,
+    retry_condition_fn=_transient,
+)
 def score_shard_task(
-    home: str, model_id: str, model_dir: str, work: ShardWork, run_id: str,
-    batch_size: int, threads: int | None,
+    home: str,
+    model_id: str,
+    model_dir: str,
+    work: ShardWork,
+    run_id: str,
+    batch_size: int,
+    threads: int | None,
 ) -> ShardResult:
     """Score one lake shard's new documents into a pending prediction shard."""
     result = score_shard(Home.at(home), model_id, Path(model_dir), work, run_id, batch_size, threads)
@@ -85,8 +95,13 @@ def score_shard_task(
 
 
 def score_all_shards(
-    home: str, record: ModelRecord, plan: ScoringPlan, run_id: str, batch_size: int,
-    runner: str, dask_address: str | None,
+    home: str,
+    record: ModelRecord,
+    plan: ScoringPlan,
+    run_id: str,
+    batch_size: int,
+    runner: str,
+    dask_address: str | None,
 ) -> tuple[list[ShardResult], list[ShardFailure]]:
     """Map score_shard_task over the plan's shards on the chosen task runner.
 
@@ -103,10 +118,18 @@ def score_all_shards(
     model_dir = str(Home.at(home).root / record.path)
     with make_task_runner(runner, dask_address, workers) as task_runner:
         futures = [
-            task_runner.submit(score_shard_task, {
-                "home": home, "model_id": record.model_id, "model_dir": model_dir, "work": work,
-                "run_id": run_id, "batch_size": batch_size, "threads": None if remote else threads,
-            })
+            task_runner.submit(
+                score_shard_task,
+                {
+                    "home": home,
+                    "model_id": record.model_id,
+                    "model_dir": model_dir,
+                    "work": work,
+                    "run_id": run_id,
+                    "batch_size": batch_size,
+                    "threads": None if remote else threads,
+                },
+            )
             for work in plan.work
         ]
         for future in futures:

@@ -15,8 +15,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from sentiflow.tasks.core.home import Home
 from sentiflow.tasks.core import progress  # the one in-process progress registry (CLI bars)
+from sentiflow.tasks.core.home import Home
 from sentiflow.tasks.score.batching import score_texts
 from sentiflow.tasks.score.model_cache import cached_classifier
 from sentiflow.tasks.score.plan import ShardWork
@@ -82,9 +82,14 @@ def score_shard(
     )
     shards.write_completion(
         Completion(
-            lake_shard=work.lake_shard, fingerprint=scored_version, run_id=run_id,
-            documents=result.documents, skipped=result.skipped, scored=result.scored,
-            output=output, seconds=round(result.seconds, 3),
+            lake_shard=work.lake_shard,
+            fingerprint=scored_version,
+            run_id=run_id,
+            documents=result.documents,
+            skipped=result.skipped,
+            scored=result.scored,
+            output=output,
+            seconds=round(result.seconds, 3),
         )
     )
     return result

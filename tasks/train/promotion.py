@@ -43,17 +43,23 @@ def decide(candidate: ModelRecord, production: ModelRecord | None, production_f1
     if production.model_id == candidate.model_id:
         base.reason = f"{candidate.model_id} is already the production model"
     elif list(production.labels) != list(candidate.labels):
-        base.reason = (f"not comparable: production {production.model_id} predicts {list(production.labels)}, "
-                       f"the candidate {list(candidate.labels)}; promote by hand if intended")
+        base.reason = (
+            f"not comparable: production {production.model_id} predicts {list(production.labels)}, "
+            f"the candidate {list(candidate.labels)}; promote by hand if intended"
+        )
     elif production_f1 is None:
         base.reason = f"production {production.model_id} could not be scored on the candidate's test split"
     elif cand_f1 > production_f1:
         base.promote = True
-        base.reason = (f"test macro-F1 {cand_f1:.4f} beats production {production.model_id} "
-                       f"({production_f1:.4f}) on dataset {candidate.dataset_version}'s test split")
+        base.reason = (
+            f"test macro-F1 {cand_f1:.4f} beats production {production.model_id} "
+            f"({production_f1:.4f}) on dataset {candidate.dataset_version}'s test split"
+        )
     else:
-        base.reason = (f"test macro-F1 {cand_f1:.4f} does not beat production {production.model_id} "
-                       f"({production_f1:.4f}) on dataset {candidate.dataset_version}'s test split; kept as candidate")
+        base.reason = (
+            f"test macro-F1 {cand_f1:.4f} does not beat production {production.model_id} "
+            f"({production_f1:.4f}) on dataset {candidate.dataset_version}'s test split; kept as candidate"
+        )
     return base
 
 
@@ -65,8 +71,8 @@ def production_score(home: Home, production: ModelRecord, candidate: ModelRecord
             return stored
     if list(production.labels) != list(candidate.labels) or candidate.dataset_version is None:
         return None
-    from sentiflow.tasks.models.loading import load_classifier
     from sentiflow.tasks.core.datasets import load_split
+    from sentiflow.tasks.models.loading import load_classifier
     from sentiflow.tasks.models.metrics import evaluate_classifier
 
     model_dir = home.root / production.path

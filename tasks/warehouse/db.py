@@ -119,13 +119,8 @@ def connect_ro(
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A sandboxed read-only connection; DuckDB itself refuses every write on it."""
     if not path.exists():
-        raise UserError(
-            f"no warehouse at {path}: run `sentiflow score` (or `sentiflow run`) first, "
-            "or pass --home"
-        )
-    con = _open_with_wait(
-        path, read_only=True, wait_seconds=wait_seconds, on_wait=on_wait, config=READ_ONLY_CONFIG
-    )
+        raise UserError(f"no warehouse at {path}: run `sentiflow score` (or `sentiflow run`) first, or pass --home")
+    con = _open_with_wait(path, read_only=True, wait_seconds=wait_seconds, on_wait=on_wait, config=READ_ONLY_CONFIG)
     try:
         yield con
     finally:

@@ -57,9 +57,7 @@ class QueryParam:
         try:
             return CONVERTERS[self.type](text)
         except ValueError:
-            raise UserError(
-                f"--param {self.name}={text!r} for query {query!r}: not a valid {self.type}"
-            ) from None
+            raise UserError(f"--param {self.name}={text!r} for query {query!r}: not a valid {self.type}") from None
 
 
 @dataclass(frozen=True)
@@ -79,9 +77,7 @@ class NamedQuery:
         values = {}
         for p in self.params:
             if p.name not in given and p.required:
-                raise UserError(
-                    f"query {self.name!r} needs --param {p.name}=... ({p.type}: {p.description})"
-                )
+                raise UserError(f"query {self.name!r} needs --param {p.name}=... ({p.type}: {p.description})")
             values[p.name] = p.convert(given.get(p.name, p.default), self.name)
         return values
 
@@ -111,17 +107,12 @@ def _folder():
 def list_named_queries() -> list[NamedQuery]:
     """Every query shipped in sql/queries/, by name."""
     files = sorted(p.name for p in _folder().iterdir() if p.name.endswith(".sql"))
-    return [
-        parse_named_query(f.removesuffix(".sql"), _folder().joinpath(f).read_text(encoding="utf-8"))
-        for f in files
-    ]
+    return [parse_named_query(f.removesuffix(".sql"), _folder().joinpath(f).read_text(encoding="utf-8")) for f in files]
 
 
 def named_query(name: str) -> NamedQuery:
     """The named query `name`, or a UserError listing the known ones."""
     queries = {q.name: q for q in list_named_queries()}
     if not _NAME.match(name) or name not in queries:
-        raise UserError(
-            f"no named query {name!r} (known: {', '.join(queries)}); see `sentiflow query --list`"
-        )
+        raise UserError(f"no named query {name!r} (known: {', '.join(queries)}); see `sentiflow query --list`")
     return queries[name]

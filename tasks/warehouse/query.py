@@ -24,13 +24,19 @@ from sentiflow.tasks.warehouse.db import connect_ro
 _T = duckdb.StatementType
 READ_STATEMENTS = frozenset({_T.SELECT, _T.EXPLAIN, _T.PRAGMA, _T.CALL})
 # how a refused statement type is named to people
-_SPOKEN = {"LOAD": "INSTALL/LOAD", "MERGE_INTO": "MERGE", "COPY_DATABASE": "COPY DATABASE",
-           "EXPORT": "EXPORT DATABASE", "MULTI": "this statement"}
+_SPOKEN = {
+    "LOAD": "INSTALL/LOAD",
+    "MERGE_INTO": "MERGE",
+    "COPY_DATABASE": "COPY DATABASE",
+    "EXPORT": "EXPORT DATABASE",
+    "MULTI": "this statement",
+}
 # DuckDB parses a PIVOT without an IN list as MULTI (it first looks up the values to pivot
 # on), so MULTI is allowed when the statement is a query; wrapped in anything else (CREATE
 # TEMP TABLE ... AS PIVOT) it is refused. Read-only mode stays the enforcement either way.
-_QUERY_START = re.compile(r"\s*(?:(?:--[^\n]*\n|/\*.*?\*/)\s*)*\(*\s*(pivot|unpivot|select|with|from)\b",
-                          re.IGNORECASE | re.DOTALL)
+_QUERY_START = re.compile(
+    r"\s*(?:(?:--[^\n]*\n|/\*.*?\*/)\s*)*\(*\s*(pivot|unpivot|select|with|from)\b", re.IGNORECASE | re.DOTALL
+)
 
 
 def one_line(exc: Exception) -> str:
@@ -97,13 +103,14 @@ def open_query(
             con.execute(sql, params or None)
         except duckdb.Error as exc:
             message = one_line(exc)
-            if (isinstance(exc, duckdb.PermissionException) or "read-only" in message
-                    or "configuration has been locked" in message):
+            if (
+                isinstance(exc, duckdb.PermissionException)
+                or "read-only" in message
+                or "configuration has been locked" in message
+            ):
                 # e.g. IMPORT DATABASE and PRAGMA enable_profiling parse as PRAGMAs (a query
                 # type); DuckDB's read-only mode and sandbox stop them here
                 raise UserError(f"refused: {message} (`sentiflow query` is read-only)") from None
             raise UserError(f"SQL: {message}") from None
         description = con.description or []
-        yield QueryResult(
-            columns=[d[0] for d in description], types=[str(d[1]) for d in description], _con=con
-        )
+        yield QueryResult(columns=[d[0] for d in description], types=[str(d[1]) for d in description], _con=con)

@@ -31,10 +31,19 @@ def register(home: Home, record: ModelRecord) -> ModelRecord:
                 temperature = excluded.temperature
             """,
             [
-                record.model_id, record.parent_id, record.base_model, record.dataset_version,
-                record.kind, record.format, record.labels, record.temperature,
-                json.dumps(record.metrics, default=str), record.size_bytes, record.path,
-                record.created_at, record.stage,
+                record.model_id,
+                record.parent_id,
+                record.base_model,
+                record.dataset_version,
+                record.kind,
+                record.format,
+                record.labels,
+                record.temperature,
+                json.dumps(record.metrics, default=str),
+                record.size_bytes,
+                record.path,
+                record.created_at,
+                record.stage,
             ],
         )
     return record
@@ -51,8 +60,19 @@ def _rows_to_records(rows: list[tuple], columns: list[str]) -> list[ModelRecord]
 
 
 _COLUMNS = [
-    "model_id", "parent_id", "base_model", "dataset_version", "kind", "format", "labels",
-    "temperature", "metrics", "size_bytes", "path", "created_at", "stage",
+    "model_id",
+    "parent_id",
+    "base_model",
+    "dataset_version",
+    "kind",
+    "format",
+    "labels",
+    "temperature",
+    "metrics",
+    "size_bytes",
+    "path",
+    "created_at",
+    "stage",
 ]
 
 
@@ -64,9 +84,7 @@ def list_models(home: Home, wait_seconds: float = 30.0) -> list[ModelRecord]:
         tables = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
         if "models" not in tables:
             return []
-        rows = con.execute(
-            f"select {', '.join(_COLUMNS)} from models order by created_at desc, model_id"
-        ).fetchall()
+        rows = con.execute(f"select {', '.join(_COLUMNS)} from models order by created_at desc, model_id").fetchall()
     return _rows_to_records(rows, _COLUMNS)
 
 

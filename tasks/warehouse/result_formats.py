@@ -62,9 +62,7 @@ def write_json(result: QueryResult, stream: TextIO) -> int:
     stream.write("[")
     for rows in result.batches():
         for row in rows:
-            record = {
-                name: json_value(v, t) for name, v, t in zip(result.columns, row, result.types)
-            }
+            record = {name: json_value(v, t) for name, v, t in zip(result.columns, row, result.types)}
             stream.write(("\n  " if count == 0 else ",\n  ") + json.dumps(record, ensure_ascii=False))
             count += 1
     stream.write("\n]\n" if count else "]\n")

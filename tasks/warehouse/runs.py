@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
@@ -23,7 +23,7 @@ STATUSES = ("running", "completed", "partial", "failed", "interrupted")
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def new_run_id(flow: str) -> str:
@@ -43,7 +43,7 @@ class RunRecord:
     status: str = "running"
     counts: dict[str, Any] = field(default_factory=dict)
 
-    def finish(self, status: str, counts: dict[str, Any] | None = None) -> "RunRecord":
+    def finish(self, status: str, counts: dict[str, Any] | None = None) -> RunRecord:
         """Mark the run finished now with `status`, merging in `counts`."""
         if status not in STATUSES:
             raise ValueError(f"unknown run status {status!r}: use one of {', '.join(STATUSES)}")
@@ -68,8 +68,12 @@ def record_run(target: Home | duckdb.DuckDBPyConnection, run: RunRecord) -> RunR
     inside the caller's transaction (so the run lands atomically with the caller's rows).
     """
     values = [
-        run.run_id, run.flow, json.dumps(run.parameters, default=str, sort_keys=True),
-        run.started_at, run.finished_at, run.status,
+        run.run_id,
+        run.flow,
+        json.dumps(run.parameters, default=str, sort_keys=True),
+        run.started_at,
+        run.finished_at,
+        run.status,
         json.dumps(run.counts, default=str, sort_keys=True),
     ]
     if isinstance(target, Home):

@@ -16,16 +16,46 @@ PARENT_LAYERS = 4
 
 # Varied texts for agreement checks: the toy vocabulary, unseen words, and longer sentences.
 AGREEMENT_TEXTS = [
-    "great wonderful film", "awful terrible film", "lovely happy day", "horrible sad day",
-    "excellent superb acting", "bad boring acting", "good fun movie", "dreadful dull movie",
-    "a great and lovely movie with superb acting", "a dull, boring and dreadful day",
-    "wonderful", "terrible", "happy", "sad", "the film", "acting",
-    "not great, not terrible", "I expected more from this film", "fun fun fun", "boring boring",
-    "what a superb day at the movies", "an awful, horrible, bad film", "the plot was dull but the acting good",
-    "excellent", "dreadful", "a movie", "lovely acting, awful plot", "happy ending", "sad ending",
-    "great film great day", "terrible film terrible day", "superb", "bad", "good", "horrible",
-    "it was a day", "fun movie with a sad ending", "the best film of the year",
-    "the worst film of the year", "an excellent, wonderful, lovely experience",
+    "great wonderful film",
+    "awful terrible film",
+    "lovely happy day",
+    "horrible sad day",
+    "excellent superb acting",
+    "bad boring acting",
+    "good fun movie",
+    "dreadful dull movie",
+    "a great and lovely movie with superb acting",
+    "a dull, boring and dreadful day",
+    "wonderful",
+    "terrible",
+    "happy",
+    "sad",
+    "the film",
+    "acting",
+    "not great, not terrible",
+    "I expected more from this film",
+    "fun fun fun",
+    "boring boring",
+    "what a superb day at the movies",
+    "an awful, horrible, bad film",
+    "the plot was dull but the acting good",
+    "excellent",
+    "dreadful",
+    "a movie",
+    "lovely acting, awful plot",
+    "happy ending",
+    "sad ending",
+    "great film great day",
+    "terrible film terrible day",
+    "superb",
+    "bad",
+    "good",
+    "horrible",
+    "it was a day",
+    "fun movie with a sad ending",
+    "the best film of the year",
+    "the worst film of the year",
+    "an excellent, wonderful, lovely experience",
 ]
 
 
@@ -109,8 +139,9 @@ def full_auto(prefect_harness, trained_parent_home, tmp_path_factory) -> FullAut
     shutil.copytree(home.root, copy.root)
     before = torch.get_num_threads()
     torch.set_num_threads(1)
-    result = CliRunner().invoke(app, ["compress", "--home", str(copy.root), "--profile", "full",
-                                      "--target-layers", "2", "--json"])
+    result = CliRunner().invoke(
+        app, ["compress", "--home", str(copy.root), "--profile", "full", "--target-layers", "2", "--json"]
+    )
     torch.set_num_threads(before)
     assert result.exit_code == 0, result.output
     return FullAuto(copy, parent_id, json.loads(result.stdout))

@@ -16,8 +16,11 @@ def _plan(method: str, profile: str = "full", layers: int = 6, target: int | Non
 def test_plans_for_each_method_and_profile():
     assert _plan("auto", "quick") == [(("quantize",), None)]
     assert _plan("auto", "full") == [
-        (("quantize",), None), (("distill",), 3), (("distill", "quantize"), 3),
-        (("prune",), 4), (("prune", "quantize"), 4),
+        (("quantize",), None),
+        (("distill",), 3),
+        (("distill", "quantize"), 3),
+        (("prune",), 4),
+        (("prune", "quantize"), 4),
     ]
     assert _plan("auto", "full", target=2)[1:3] == [(("distill",), 2), (("distill", "quantize"), 2)]
     assert _plan("distill", layers=12) == [(("distill",), 6)]

@@ -7,10 +7,10 @@ import pytest
 
 from sentiflow.tasks.compress.distill import DistillConfig, distill, make_student, student_layer_indices
 from sentiflow.tasks.compress.encoder import encoder_layers, load_torch_model
-from sentiflow.tasks.models.training.student import SoftTargets, StudentTrainingConfig, distillation_loss, train_student
 from sentiflow.tasks.core.errors import UserError
 from sentiflow.tasks.models.training.config import TrainConfig
 from sentiflow.tasks.models.training.data import encode_split
+from sentiflow.tasks.models.training.student import SoftTargets, StudentTrainingConfig, distillation_loss, train_student
 from tests.compress.conftest import PARENT_LAYERS
 from tests.train.helpers import toy_rows
 
@@ -29,7 +29,9 @@ def test_student_is_initialised_from_the_parents_layers(parent_dir):
     student, kept = make_student(parent, 2)
     assert kept == [0, 3] and student.config.num_hidden_layers == 2
     for s_layer, p_index in zip(encoder_layers(student), kept):
-        for (name, s), (_, p) in zip(s_layer.state_dict().items(), encoder_layers(parent)[p_index].state_dict().items()):
+        for (name, s), (_, p) in zip(
+            s_layer.state_dict().items(), encoder_layers(parent)[p_index].state_dict().items()
+        ):
             assert np.array_equal(s.numpy(), p.numpy()), name
     assert len(encoder_layers(parent)) == PARENT_LAYERS  # the parent keeps all its layers
 
@@ -47,9 +49,8 @@ def test_distillation_loss_is_kl_at_temperature_plus_cross_entropy():
 
 
 def test_distillation_loss_falls(parent_dir, tmp_path):
-    from tests.tinybert import make_tiny_bert
-
     from sentiflow.tasks.models.loading import load_classifier
+    from tests.tinybert import make_tiny_bert
 
     _, tokenizer = load_torch_model(parent_dir)
     train = encode_split(tokenizer, toy_rows(), LABELS, 32)
@@ -76,8 +77,8 @@ def test_distill_reports_the_student_and_rejects_too_many_layers(parent_dir):
 
 
 def test_soft_targets_are_the_teachers_logits_for_each_row(parent_dir):
-    from sentiflow.tasks.models.loading import load_classifier
     from sentiflow.tasks.models.batching import shuffled_length_batches
+    from sentiflow.tasks.models.loading import load_classifier
     from sentiflow.tasks.models.training.data import collate
 
     teacher, tokenizer = load_torch_model(parent_dir)

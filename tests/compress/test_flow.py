@@ -10,8 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from sentiflow.flows.cli import app
-from sentiflow.tasks.models.loading import load_classifier
 from sentiflow.tasks.core.errors import UserError
+from sentiflow.tasks.models.loading import load_classifier
 from sentiflow.tasks.warehouse.registry import get_model, list_models
 
 runner = CliRunner()
@@ -23,7 +23,8 @@ def _candidates_artifact() -> list[dict]:
 
     with get_client(sync_client=True) as client:
         found = client.read_artifacts(
-            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["compression-candidates"])))
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["compression-candidates"]))
+        )
     data = max(found, key=lambda a: a.created).data
     return json.loads(data) if isinstance(data, str) else data
 
@@ -40,7 +41,10 @@ def test_full_auto_tries_every_kind_and_promotes_the_fastest_within_budget(full_
     assert get_model(home, "production").model_id == chosen and get_model(home, parent_id).stage == "archived"
     assert rows["quantized"]["size_ratio"] > 2 and rows["quantized"]["agreement"] >= 0.95
     assert rows["distilled"]["parameters"] < summary["parent"]["parameters"]
-    assert [r["model_id"] for r in _candidates_artifact()] == [parent_id, *(r["model_id"] for r in summary["candidates"])]
+    assert [r["model_id"] for r in _candidates_artifact()] == [
+        parent_id,
+        *(r["model_id"] for r in summary["candidates"]),
+    ]
 
 
 def test_every_kind_is_registered_with_a_card_and_loads_through_one_interface(full_auto):
@@ -61,8 +65,15 @@ def test_every_kind_is_registered_with_a_card_and_loads_through_one_interface(fu
         agreement = float(np.mean(clf.logits(test_texts, batch_size=64).argmax(1) == parent_pred))
         assert agreement == pytest.approx(record.metrics["test"]["agreement"], abs=1e-4), kind
         card = (home.root / record.path / "README.md").read_text()
-        for figure in ("size on disk", "parameters", "latency p50 / p95", "texts/s", "test macro-F1", "agreement",
-                       "refitted on validation"):
+        for figure in (
+            "size on disk",
+            "parameters",
+            "latency p50 / p95",
+            "texts/s",
+            "test macro-F1",
+            "agreement",
+            "refitted on validation",
+        ):
             assert figure in card, (kind, figure)
         assert record.metrics["latency_ms_p95"] > 0 and record.metrics["throughput"] > 0
     pruned = json.loads((full_auto.model_dir("pruned") / "metrics.json").read_text())
@@ -80,8 +91,8 @@ def fragile_parent(parent_home):
     import torch
 
     from sentiflow.tasks.compress.encoder import load_torch_model
-    from sentiflow.tasks.warehouse.registry import promote, register
     from sentiflow.tasks.models.record import read_meta
+    from sentiflow.tasks.warehouse.registry import promote, register
 
     home, parent_id = parent_home
     model, tokenizer = load_torch_model(home.model(parent_id))
@@ -97,8 +108,7 @@ def fragile_parent(parent_home):
     return home
 
 
-def test_budget_no_candidate_meets_promotes_nothing_and_names_the_closest(prefect_harness, fragile_parent,
-                                                                         monkeypatch):
+def test_budget_no_candidate_meets_promotes_nothing_and_names_the_closest(prefect_harness, fragile_parent, monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")  # rich tables size themselves to the terminal
     home = fragile_parent
     result = runner.invoke(app, ["compress", "--home", str(home.root), "--method", "quantize"])

@@ -6,9 +6,9 @@ import numpy as np
 
 from sentiflow.tasks.compress.encoder import count_parameters, load_torch_model
 from sentiflow.tasks.compress.prune import PruneConfig, prune
-from sentiflow.tasks.models.training.student import SoftTargets, StudentTrainingConfig
 from sentiflow.tasks.models.training.config import TrainConfig
 from sentiflow.tasks.models.training.data import encode_split
+from sentiflow.tasks.models.training.student import SoftTargets, StudentTrainingConfig
 from tests.compress.conftest import PARENT_LAYERS
 from tests.train.helpers import toy_rows
 
@@ -24,7 +24,9 @@ def test_pruning_removes_exactly_what_it_reports(parent_dir, tmp_path):
     parent, tokenizer = load_torch_model(parent_dir)
     hidden, ffn = parent.config.hidden_size, parent.config.intermediate_size
     split = encode_split(tokenizer, toy_rows(), ["negative", "positive"], 32)
-    model, report = prune(parent, tokenizer.pad_token_id, split, PruneConfig(layers=PARENT_LAYERS - 1, ffn_keep_ratio=0.5))
+    model, report = prune(
+        parent, tokenizer.pad_token_id, split, PruneConfig(layers=PARENT_LAYERS - 1, ffn_keep_ratio=0.5)
+    )
 
     assert len(report.removed_layers) == 1 and len(report.kept_layers) == PARENT_LAYERS - 1
     assert sorted(report.removed_layers + report.kept_layers) == list(range(PARENT_LAYERS))
@@ -56,8 +58,13 @@ def test_pruning_recovers_with_distillation_from_the_parent(parent_dir):
     teacher, _ = load_torch_model(parent_dir)
     targets = SoftTargets(teacher, len(split), 2)  # scored by the teacher as batches come
     recovery = StudentTrainingConfig(TrainConfig(epochs=2, batch_size=16, lr=1e-3, warmup_ratio=0.0))
-    _, report = prune(parent, tokenizer.pad_token_id, split, PruneConfig(layers=2, ffn_keep_ratio=0.25, recovery=recovery),
-                      recovery_data=(split, targets))
+    _, report = prune(
+        parent,
+        tokenizer.pad_token_id,
+        split,
+        PruneConfig(layers=2, ffn_keep_ratio=0.25, recovery=recovery),
+        recovery_data=(split, targets),
+    )
     assert report.recovery is not None and report.recovery.steps == 4
     assert targets.scored == len(split)  # two epochs, every row scored once
     assert report.to_json()["recovery"]["steps"] == 4

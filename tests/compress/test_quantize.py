@@ -20,7 +20,9 @@ def test_quantized_artefact_is_int8_on_disk_reloads_smaller_and_agrees(full_auto
     ops = [n.op_type for n in graph.node]
     assert ops.count("MatMulInteger") >= PARENT_LAYERS * 6  # q, k, v, attention out, FFN up and down
     assert sum(int(np.prod(t.dims)) for t in int8_weights) > 0.9 * sum(
-        int(np.prod(t.dims)) for t in graph.initializer if t.data_type in (onnx.TensorProto.INT8, onnx.TensorProto.FLOAT)
+        int(np.prod(t.dims))
+        for t in graph.initializer
+        if t.data_type in (onnx.TensorProto.INT8, onnx.TensorProto.FLOAT)
     ), "most weights should be stored as int8"
     assert onnx_file.stat().st_size < 0.35 * (parent_dir / "model.safetensors").stat().st_size
 

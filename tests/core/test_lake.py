@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pyarrow as pa
 import pytest
@@ -9,11 +9,19 @@ from sentiflow.tasks.core.schema import DOCUMENT_SCHEMA, make_doc_id
 
 
 def docs(source: str, texts: list[str]) -> pa.Table:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     rows = [
-        {"doc_id": make_doc_id(source, f"f.txt:{i}", t), "text": t, "label": None,
-         "label_confidence": None, "source": source, "split": None, "created_at": None,
-         "ingested_at": now, "origin": f"f.txt:{i}"}
+        {
+            "doc_id": make_doc_id(source, f"f.txt:{i}", t),
+            "text": t,
+            "label": None,
+            "label_confidence": None,
+            "source": source,
+            "split": None,
+            "created_at": None,
+            "ingested_at": now,
+            "origin": f"f.txt:{i}",
+        }
         for i, t in enumerate(texts, start=1)
     ]
     return pa.Table.from_pylist(rows, schema=DOCUMENT_SCHEMA)

@@ -10,8 +10,13 @@ def add(home, model_id, **kw):
     (home.model(model_id)).mkdir(parents=True)
     (home.model(model_id) / "weights.bin").write_bytes(b"x" * 100)
     rec = ModelRecord(
-        model_id=model_id, base_model="base", kind="finetuned", format="torch",
-        labels=["negative", "positive"], path=f"models/{model_id}", **kw,
+        model_id=model_id,
+        base_model="base",
+        kind="finetuned",
+        format="torch",
+        labels=["negative", "positive"],
+        path=f"models/{model_id}",
+        **kw,
     )
     return registry.register(home, rec)
 

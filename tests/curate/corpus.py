@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pyarrow as pa
@@ -12,16 +12,30 @@ from sentiflow.tasks.core.lake import write_documents_shard
 from sentiflow.tasks.core.schema import DOCUMENT_SCHEMA, make_doc_id
 from sentiflow.tasks.curate.step import Doc
 
-NOW = datetime(2024, 1, 1, tzinfo=timezone.utc)
+NOW = datetime(2024, 1, 1, tzinfo=UTC)
 
 
-def row(text: str, label: str | None = "positive", confidence: float | None = None, source: str = "tweets",
-        split: str | None = None, n: int = 0) -> dict[str, Any]:
+def row(
+    text: str,
+    label: str | None = "positive",
+    confidence: float | None = None,
+    source: str = "tweets",
+    split: str | None = None,
+    n: int = 0,
+) -> dict[str, Any]:
     """One lake row; `n` makes the origin (and so the doc_id) unique."""
     origin = f"{source}.csv:{n}"
-    return {"doc_id": make_doc_id(source, origin, text), "text": text, "label": label,
-            "label_confidence": confidence, "source": source, "split": split, "created_at": None,
-            "ingested_at": NOW, "origin": origin}
+    return {
+        "doc_id": make_doc_id(source, origin, text),
+        "text": text,
+        "label": label,
+        "label_confidence": confidence,
+        "source": source,
+        "split": split,
+        "created_at": None,
+        "ingested_at": NOW,
+        "origin": origin,
+    }
 
 
 def table(*rows: dict[str, Any]) -> pa.Table:
@@ -38,12 +52,26 @@ def write_lake(home: Home, rows: list[dict[str, Any]]) -> None:
         write_documents_shard(home, table(*[r for r in rows if r["source"] == source]), "part-00000.parquet")
 
 
-def doc(text: str, label: str | None = "positive", confidence: float | None = None, source: str = "tweets",
-        split: str | None = None, doc_id: str | None = None) -> Doc:
+def doc(
+    text: str,
+    label: str | None = "positive",
+    confidence: float | None = None,
+    source: str = "tweets",
+    split: str | None = None,
+    doc_id: str | None = None,
+) -> Doc:
     """A Doc as a step sees it (label already canonical unless given otherwise)."""
-    return Doc(doc_id=doc_id or make_doc_id(source, text, text), text=text, source=source, origin="t:1",
-               text_original=text, label_original=label, label=label, label_confidence=confidence,
-               split_given=split)
+    return Doc(
+        doc_id=doc_id or make_doc_id(source, text, text),
+        text=text,
+        source=source,
+        origin="t:1",
+        text_original=text,
+        label_original=label,
+        label=label,
+        label_confidence=confidence,
+        split_given=split,
+    )
 
 
 # Twelve distinct English reviews per class, long enough for every step to judge them.

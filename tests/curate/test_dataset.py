@@ -8,11 +8,11 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
+from sentiflow.tasks.core.datasets import dataset_labels, latest_path, load_report, load_split, resolve_version
 from sentiflow.tasks.core.errors import UserError
 from sentiflow.tasks.core.home import Home
 from sentiflow.tasks.curate import service
 from sentiflow.tasks.curate.config import CurationConfig, SplitConfig
-from sentiflow.tasks.core.datasets import dataset_labels, latest_path, load_report, load_split, resolve_version
 from sentiflow.tasks.curate.warehouse import load_curation_stats
 from sentiflow.tasks.warehouse.db import connect_rw
 from tests.curate.corpus import NEGATIVE, POSITIVE, row, write_lake
@@ -32,7 +32,8 @@ def messy_corpus() -> list[dict]:
         ("a sentence the annotators could not agree on", "positive", 0.2),  # low_confidence
         ("@bob http://t.co/y", "neutral", None),  # too_short
         ("das ist ein wirklich schlechtes auto und ich hasse es sehr", "negative", 1.0),  # other_language
-        (CONFLICT, "negative", None), (CONFLICT + "!!", "positive", None),  # label_conflict (tie)
+        (CONFLICT, "negative", None),
+        (CONFLICT + "!!", "positive", None),  # label_conflict (tie)
     ]
     rows += [row(t, lb, c, source="tweets", n=i) for i, (t, lb, c) in enumerate(extras)]
     return rows
@@ -56,8 +57,16 @@ def test_every_row_is_kept_or_removed_once_with_reason_and_step(home):
     report, reused = curate_home(home)
     acc = report["accounting"]
     assert not reused and acc["rows_in"] == 33
-    assert acc["removed"] == {"exact_duplicate": 1, "label_conflict": 2, "low_confidence": 1, "near_duplicate": 1,
-                              "other_language": 1, "too_short": 1, "unknown_label": 1, "unlabelled": 1}
+    assert acc["removed"] == {
+        "exact_duplicate": 1,
+        "label_conflict": 2,
+        "low_confidence": 1,
+        "near_duplicate": 1,
+        "other_language": 1,
+        "too_short": 1,
+        "unknown_label": 1,
+        "unlabelled": 1,
+    }
     assert acc["rows_in"] == acc["kept_total"] + acc["removed_total"] == sum(acc["kept"].values()) + 9
 
     files = _files(home, report["version"])
@@ -134,8 +143,9 @@ def test_curation_stats_load_is_idempotent_and_matches_the_report(home):
     try:
         total = con.execute("select count(*) from curation_stats").fetchone()[0]
         by_measure = dict(con.execute("select measure, sum(rows) from curation_stats group by 1").fetchall())
-        removed = dict(con.execute(
-            "select reason, sum(rows) from curation_stats where measure = 'removed' group by 1").fetchall())
+        removed = dict(
+            con.execute("select reason, sum(rows) from curation_stats where measure = 'removed' group by 1").fetchall()
+        )
     finally:
         con.close()
     acc = report["accounting"]

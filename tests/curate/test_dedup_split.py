@@ -36,7 +36,7 @@ def test_vectorised_signatures_equal_datasketch_token_by_token():
     offsets = np.concatenate([[0], np.cumsum(counts)])
     for i in np.flatnonzero(usable):
         reference = MinHash(num_perm=64, seed=3, hashfunc=lambda v: v)
-        for value in hashes[offsets[i]:offsets[i + 1]]:
+        for value in hashes[offsets[i] : offsets[i + 1]]:
             reference.update(int(value))
         assert (reference.hashvalues == signatures[i]).all()
 
@@ -75,13 +75,17 @@ def test_exact_duplicates_are_removed_as_exact():
     kept, ledger, _ = _dedup(docs)
     assert [d.doc_id for d in kept] == ["a", "c"]
     assert [(r.doc.doc_id, r.reason, r.step, r.duplicate_of) for r in ledger.removals] == [
-        ("b", "exact_duplicate", "exact_dedup", "a")]
+        ("b", "exact_duplicate", "exact_dedup", "a")
+    ]
 
 
 def test_label_conflict_majority_wins_and_a_tie_is_removed():
     text = "the service on this airline was not what i expected at all"
-    majority = [doc(text, "negative", doc_id="a"), doc(text + "!", "positive", doc_id="b"),
-                doc(text + " ...", "positive", doc_id="c")]
+    majority = [
+        doc(text, "negative", doc_id="a"),
+        doc(text + "!", "positive", doc_id="b"),
+        doc(text + " ...", "positive", doc_id="c"),
+    ]
     kept, ledger, _ = _dedup(majority)
     assert len(kept) == 1 and kept[0].label == "positive" and kept[0].doc_id == "b"
     assert ledger.removed_by_reason() == {"near_duplicate": 2}
@@ -102,15 +106,20 @@ def test_cross_split_duplicate_keeps_the_test_copy_and_removes_the_train_copy_as
 def test_train_doc_close_to_a_test_doc_is_removed_as_leakage_after_the_split():
     test_text = "the quick brown fox jumps over the lazy dog and then runs home along the river bank"
     train_text = "the quick brown fox leaps over the lazy dog and then runs home along the muddy bank"
-    docs = [doc(test_text, split="test", doc_id="t"), doc(train_text, split="train", doc_id="r"),
-            doc(UNRELATED, split="train", doc_id="u")]
+    docs = [
+        doc(test_text, split="test", doc_id="t"),
+        doc(train_text, split="train", doc_id="r"),
+        doc(UNRELATED, split="train", doc_id="u"),
+    ]
     kept, ledger, index = _dedup(docs)
     jaccard = estimated_jaccard_of(index, 0, 1)
     assert DedupConfig().leakage_threshold <= jaccard < DedupConfig().threshold  # not a duplicate, but close
     assert len(kept) == 3  # dedup keeps all three
     splits = remove_leakage(assign_splits(kept, SplitConfig()), docs, index, DedupConfig().leakage_threshold, ledger)
     assert [d.doc_id for d in splits["train"]] == ["u"] and [d.doc_id for d in splits["test"]] == ["t"]
-    assert [(r.doc.doc_id, r.reason, r.step, r.duplicate_of) for r in ledger.removals] == [("r", "leakage", "split", "t")]
+    assert [(r.doc.doc_id, r.reason, r.step, r.duplicate_of) for r in ledger.removals] == [
+        ("r", "leakage", "split", "t")
+    ]
 
 
 def estimated_jaccard_of(index: NearDuplicateIndex, doc_a: int, doc_b: int) -> float:
@@ -127,8 +136,11 @@ def test_split_is_stratified_and_seeded():
     docs = _many(20, "positive") + _many(10, "negative")
     splits = assign_splits(docs, SplitConfig())
     counts = {s: {lb: sum(d.label == lb for d in v) for lb in ("positive", "negative")} for s, v in splits.items()}
-    assert counts == {"train": {"positive": 16, "negative": 8}, "validation": {"positive": 2, "negative": 1},
-                      "test": {"positive": 2, "negative": 1}}
+    assert counts == {
+        "train": {"positive": 16, "negative": 8},
+        "validation": {"positive": 2, "negative": 1},
+        "test": {"positive": 2, "negative": 1},
+    }
     shuffled = list(docs)
     random.Random(7).shuffle(shuffled)
     again = assign_splits(shuffled, SplitConfig())

@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from sentiflow.tasks.curate.config import (
-    ConfidenceConfig, LabelConfig, LanguageConfig, QualityConfig, SourceLabels, TextConfig,
+    ConfidenceConfig,
+    LabelConfig,
+    LanguageConfig,
+    QualityConfig,
+    SourceLabels,
+    TextConfig,
 )
 from sentiflow.tasks.curate.labels import LabelConfidenceFilter, LabelNormalizer, clean_label, infer_scheme
 from sentiflow.tasks.curate.language import LANGID_LANGUAGES, LanguageFilter, _identifier, classify_many
@@ -14,8 +19,8 @@ from sentiflow.tasks.curate.step import Ledger, run_document_step
 from sentiflow.tasks.curate.text import TextNormalizer
 from tests.curate.corpus import doc
 
-
 # --- normalize_text -------------------------------------------------------------------------
+
 
 def test_mojibake_is_repaired_and_original_kept():
     d = doc("Iâ€™m so happy with this cafÃ© &amp; its staff")
@@ -28,8 +33,11 @@ def test_irrecoverable_demo_residue_becomes_apostrophe_or_space():
     # as the demo file reads after ingest's UTF-8 decoding: lost bytes are U+FFFD runs
     normalizer = TextNormalizer()
     assert normalizer.normalize("I don\u0562_\ufffd\ufffd_\ufffd\ufffdt trust cars_\ufffd_.no thanks") == (
-        "I don't trust cars .no thanks")
-    assert normalizer.normalize("Google\u0562_\ufffd\ufffd_\ufffd\ufffds car \u054d\ufffd\ufffd_\ufffd") == "Google's car"
+        "I don't trust cars .no thanks"
+    )
+    assert (
+        normalizer.normalize("Google\u0562_\ufffd\ufffd_\ufffd\ufffds car \u054d\ufffd\ufffd_\ufffd") == "Google's car"
+    )
     assert normalizer.counters["mojibake_repaired"] == 2
 
 
@@ -60,10 +68,17 @@ def test_masking_can_be_switched_off():
 
 # --- normalize_labels and label_confidence ----------------------------------------------------
 
-@pytest.mark.parametrize(("values", "scheme"), [
-    ({"0", "1"}, "binary"), ({"1", "2", "5"}, "stars"), ({"1", "7", "10"}, "ratings"),
-    ({"negative", "POS"}, "text"), ({"negative", "3"}, "text"),
-])
+
+@pytest.mark.parametrize(
+    ("values", "scheme"),
+    [
+        ({"0", "1"}, "binary"),
+        ({"1", "2", "5"}, "stars"),
+        ({"1", "7", "10"}, "ratings"),
+        ({"negative", "POS"}, "text"),
+        ({"negative", "3"}, "text"),
+    ],
+)
 def test_scheme_inferred_from_values(values, scheme):
     assert infer_scheme({clean_label(v) for v in values}) == scheme
 
@@ -107,22 +122,27 @@ def test_confidence_threshold_keeps_rows_without_confidence():
 
 # --- quality ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("text", "reason"), [
-    ("<user> <url>", "too_short"),
-    ("ok", "too_short"),
-    ("x" * 30 + " " + "y" * 2000, "too_long"),
-    ("<user> flight # 317 , 555 , 12", "low_alpha_ratio"),
-    ("noooooooooooooooooo", "char_repetition"),
-    ("buy buy buy buy now buy buy", "word_repetition"),
-    ("the film was a delight from start to finish", None),
-    ("sooo good", None),
-])
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("<user> <url>", "too_short"),
+        ("ok", "too_short"),
+        ("x" * 30 + " " + "y" * 2000, "too_long"),
+        ("<user> flight # 317 , 555 , 12", "low_alpha_ratio"),
+        ("noooooooooooooooooo", "char_repetition"),
+        ("buy buy buy buy now buy buy", "word_repetition"),
+        ("the film was a delight from start to finish", None),
+        ("sooo good", None),
+    ],
+)
 def test_quality_reasons(text, reason):
     verdict = QualityFilter(QualityConfig()).filter(doc(text))
     assert verdict == (True if reason is None else (False, reason))
 
 
 # --- language ---------------------------------------------------------------------------------
+
 
 def test_language_keeps_english_drops_confident_other_and_keeps_short_as_und():
     docs = [

@@ -22,8 +22,12 @@ def write_corpus(path: Path, rows: int = 120, seed: int = 0, start: int = 0) -> 
         writer.writerow(["text", "label"])
         for i in range(start, start + rows):
             words = POSITIVE if i % 2 else NEGATIVE
-            writer.writerow([f"the {rng.choice(NOUNS)} number {i} was {rng.choice(words)} and {rng.choice(words)}",
-                             "positive" if i % 2 else "negative"])
+            writer.writerow(
+                [
+                    f"the {rng.choice(NOUNS)} number {i} was {rng.choice(words)} and {rng.choice(words)}",
+                    "positive" if i % 2 else "negative",
+                ]
+            )
     return path
 
 

@@ -6,7 +6,7 @@ fine-tuned model and its int8 child in production, predictions for every documen
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pyarrow as pa
@@ -14,14 +14,14 @@ import pyarrow.parquet as pq
 
 from sentiflow.tasks.core.atomic import write_json
 from sentiflow.tasks.core.home import Home
-from sentiflow.tasks.warehouse.db import connect_rw
 from sentiflow.tasks.models.record import ModelRecord
+from sentiflow.tasks.warehouse.db import connect_rw
 from sentiflow.tasks.warehouse.registry import promote, register
 from sentiflow.tasks.warehouse.runs import RunRecord, record_run
 
 LABELS = ["negative", "positive"]
 TEMPERATURE = 3.0
-DAY0 = datetime(2024, 3, 1, 12, tzinfo=timezone.utc)
+DAY0 = datetime(2024, 3, 1, 12, tzinfo=UTC)
 SPLIT_OF = ["train"] * 6 + ["validation"] * 2 + ["test"] * 4
 
 
@@ -29,9 +29,16 @@ def _docs() -> list[dict]:
     docs = []
     for i, split in enumerate(SPLIT_OF):
         label = LABELS[i % 2]
-        docs.append({"doc_id": f"d{i:02d}", "text": f"{label} text number {i}", "label": label,
-                     "source": "alpha" if i % 3 else "beta", "split": split,
-                     "created_at": DAY0 + timedelta(days=i % 3)})
+        docs.append(
+            {
+                "doc_id": f"d{i:02d}",
+                "text": f"{label} text number {i}",
+                "label": label,
+                "source": "alpha" if i % 3 else "beta",
+                "split": split,
+                "created_at": DAY0 + timedelta(days=i % 3),
+            }
+        )
     return docs
 
 
@@ -40,19 +47,35 @@ def _write_dataset(home: Home, docs: list[dict]) -> str:
     root = home.dataset(version)
     for split in ("train", "validation", "test"):
         rows = [d for d in docs if d["split"] == split]
-        table = pa.table({"doc_id": [d["doc_id"] for d in rows], "text": [d["text"] for d in rows],
-                          "label": [d["label"] for d in rows], "source": [d["source"] for d in rows]})
+        table = pa.table(
+            {
+                "doc_id": [d["doc_id"] for d in rows],
+                "text": [d["text"] for d in rows],
+                "label": [d["label"] for d in rows],
+                "source": [d["source"] for d in rows],
+            }
+        )
         (root / split).mkdir(parents=True)
         pq.write_table(table, root / split / "part-0.parquet")
     (root / "removed" / "exact_duplicate").mkdir(parents=True)
-    pq.write_table(pa.table({"doc_id": ["x1", "x2"], "reason": ["exact_duplicate"] * 2}),
-                   root / "removed" / "exact_duplicate" / "part-0.parquet")
+    pq.write_table(
+        pa.table({"doc_id": ["x1", "x2"], "reason": ["exact_duplicate"] * 2}),
+        root / "removed" / "exact_duplicate" / "part-0.parquet",
+    )
     kept = {split: sum(d["split"] == split for d in docs) for split in ("train", "validation", "test")}
-    balance = {split: {label: sum(d["split"] == split and d["label"] == label for d in docs) for label in LABELS}
-               for split in kept}
-    write_json({"version": version, "labels": LABELS, "balance": {"per_split": balance},
-                "accounting": {"rows_in": len(docs) + 2, "kept": kept, "removed": {"exact_duplicate": 2}}},
-               root / "report.json")
+    balance = {
+        split: {label: sum(d["split"] == split and d["label"] == label for d in docs) for label in LABELS}
+        for split in kept
+    }
+    write_json(
+        {
+            "version": version,
+            "labels": LABELS,
+            "balance": {"per_split": balance},
+            "accounting": {"rows_in": len(docs) + 2, "kept": kept, "removed": {"exact_duplicate": 2}},
+        },
+        root / "report.json",
+    )
     (home.datasets / "LATEST").write_text(version + "\n")
     return version
 
@@ -74,22 +97,45 @@ PARENT_SAME_ROWS = 0.8  # the parent's test accuracy on the compressed model's r
 def _register_models(home: Home, version: str) -> tuple[str, str]:
     metrics = {
         "validation": {"accuracy": 1.0, "macro_f1": 1.0, "ece": 0.05},
-        "test": {"accuracy": 0.75, "macro_f1": 0.73, "ece": 0.21, "n": 4, "labels": LABELS,
-                 "confusion_matrix": [[2, 0], [1, 1]]},
+        "test": {
+            "accuracy": 0.75,
+            "macro_f1": 0.73,
+            "ece": 0.21,
+            "n": 4,
+            "labels": LABELS,
+            "confusion_matrix": [[2, 0], [1, 1]],
+        },
     }
     ids = []
-    for model_id, parent, kind, fmt, size in (("ft-tiny", None, "finetuned", "torch", 4_000_000),
-                                               ("ft-tiny-int8", "ft-tiny", "quantized", "onnx", 1_000_000)):
+    for model_id, parent, kind, fmt, size in (
+        ("ft-tiny", None, "finetuned", "torch", 4_000_000),
+        ("ft-tiny-int8", "ft-tiny", "quantized", "onnx", 1_000_000),
+    ):
         folder = home.model(model_id)
         folder.mkdir(parents=True)
         (folder / "weights.bin").write_bytes(b"\0" * size)
         figures = dict(metrics)
         if parent:  # as compress stores it: the parent measured on the candidate's rows
-            figures["parent"] = {"validation": {"accuracy": 1.0, "n": 2}, "test": {"accuracy": PARENT_SAME_ROWS, "n": 4}}
+            figures["parent"] = {
+                "validation": {"accuracy": 1.0, "n": 2},
+                "test": {"accuracy": PARENT_SAME_ROWS, "n": 4},
+            }
         write_json({"model_id": model_id, **figures}, folder / "metrics.json")
-        register(home, ModelRecord(model_id=model_id, base_model="tiny-bert", kind=kind, format=fmt,
-                                   labels=LABELS, path=f"models/{model_id}", parent_id=parent,
-                                   dataset_version=version, temperature=TEMPERATURE, metrics=figures))
+        register(
+            home,
+            ModelRecord(
+                model_id=model_id,
+                base_model="tiny-bert",
+                kind=kind,
+                format=fmt,
+                labels=LABELS,
+                path=f"models/{model_id}",
+                parent_id=parent,
+                dataset_version=version,
+                temperature=TEMPERATURE,
+                metrics=figures,
+            ),
+        )
         ids.append(model_id)
     promote(home, ids[1])
     return ids[0], ids[1]
@@ -100,7 +146,7 @@ def make_report_home(home: Home) -> Home:
     docs = _docs()
     version = _write_dataset(home, docs)
     _, production = _register_models(home, version)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     run = RunRecord(run_id="run-tiny", flow="run", parameters={"profile": "quick"}, started_at=now)
     run.finish("completed", {"scored": len(docs), "ingested": len(docs)})
     with connect_rw(home.warehouse) as con:
@@ -114,8 +160,17 @@ def make_report_home(home: Home) -> Home:
             con.execute(
                 "insert into predictions (doc_id, model_id, run_id, label, confidence, p_negative, p_neutral, "
                 "p_positive, polarity, scored_at) values (?, ?, ?, ?, ?, ?, null, ?, ?, ?)",
-                [d["doc_id"], production, run.run_id, LABELS[int(p_pos > p_neg)], max(p_neg, p_pos),
-                 p_neg, p_pos, p_pos - p_neg, now],
+                [
+                    d["doc_id"],
+                    production,
+                    run.run_id,
+                    LABELS[int(p_pos > p_neg)],
+                    max(p_neg, p_pos),
+                    p_neg,
+                    p_pos,
+                    p_pos - p_neg,
+                    now,
+                ],
             )
         record_run(con, run)
     return home
@@ -126,4 +181,3 @@ def oracle_test_split() -> tuple[list[str], list[int], np.ndarray]:
     docs = _docs()
     rows = [(d["doc_id"], i % 2, _calibrated_probs(i)) for i, d in enumerate(docs) if d["split"] == "test"]
     return [r[0] for r in rows], [r[1] for r in rows], np.array([r[2] for r in rows])
-

@@ -54,8 +54,12 @@ def test_run_rejects_bad_parameters_in_one_line_before_any_work(tmp_path, args, 
 
 
 def test_the_console_script_prints_one_line_and_exits_2(tmp_path):
-    proc = subprocess.run([SENTIFLOW, "run", "--home", str(tmp_path / "h"), "--profile", "fast"],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [SENTIFLOW, "run", "--home", str(tmp_path / "h"), "--profile", "fast"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 2
     assert proc.stderr.strip() == "error: unknown --profile 'fast': use one of quick, full"
 

@@ -49,8 +49,9 @@ def test_yaml_and_the_serve_list_agree(project):
     for d in project.deployments:
         schedules = d.schedules or []
         from_yaml[d.name] = (d.entrypoint, [(s.cron, s.timezone) for s in schedules], d.concurrency_limit)
-    from_code = {s.name: (s.entrypoint, [(s.cron, s.timezone)] if s.cron else [], s.concurrency_limit)
-                 for s in DEPLOYMENTS}
+    from_code = {
+        s.name: (s.entrypoint, [(s.cron, s.timezone)] if s.cron else [], s.concurrency_limit) for s in DEPLOYMENTS
+    }
     assert from_yaml == from_code
 
 

@@ -7,12 +7,16 @@ import os
 import pytest
 
 from sentiflow.flows.prefect_env import configure_prefect, prefect_home_for
-from sentiflow.tasks.core.runners import check_runner, make_task_runner
 from sentiflow.tasks.core.errors import UserError
+from sentiflow.tasks.core.runners import check_runner, make_task_runner
 
 PREFECT_VARIABLES = [
-    "DO_NOT_TRACK", "PREFECT_SERVER_ANALYTICS_ENABLED", "PREFECT_HOME", "PREFECT_API_URL",
-    "PREFECT_LOCAL_STORAGE_PATH", "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS",
+    "DO_NOT_TRACK",
+    "PREFECT_SERVER_ANALYTICS_ENABLED",
+    "PREFECT_HOME",
+    "PREFECT_API_URL",
+    "PREFECT_LOCAL_STORAGE_PATH",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS",
     "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_BATCH_SIZE",
     "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_READ_BATCH_SIZE",
     "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_FLUSH_INTERVAL",
@@ -34,7 +38,11 @@ def test_local_api_lives_in_the_home_and_every_name_is_a_prefect_setting(clean_e
     from prefect.settings import Settings
 
     applied = configure_prefect(tmp_path / "home")
-    assert applied["PREFECT_HOME"] == str(prefect_home_for(tmp_path / "home")) == str((tmp_path / "home" / "prefect").resolve())
+    assert (
+        applied["PREFECT_HOME"]
+        == str(prefect_home_for(tmp_path / "home"))
+        == str((tmp_path / "home" / "prefect").resolve())
+    )
     settings = Settings()  # reads the environment now, as a fresh process would
     assert str(settings.home) == applied["PREFECT_HOME"]
     assert settings.server.analytics_enabled is False

@@ -14,9 +14,20 @@ def add(home, model_id, test_f1, parent=None, kind="finetuned"):
     folder.mkdir(parents=True)
     (folder / "weights").write_bytes(b"0" * 10)
     metrics = {"test": {"macro_f1": test_f1, "accuracy": test_f1}} if test_f1 is not None else {}
-    register(home, ModelRecord(model_id=model_id, base_model="tiny", kind=kind, format="onnx" if parent else "torch",
-                               labels=LABELS, path=f"models/{model_id}", parent_id=parent, dataset_version="v1",
-                               metrics=metrics))
+    register(
+        home,
+        ModelRecord(
+            model_id=model_id,
+            base_model="tiny",
+            kind=kind,
+            format="onnx" if parent else "torch",
+            labels=LABELS,
+            path=f"models/{model_id}",
+            parent_id=parent,
+            dataset_version="v1",
+            metrics=metrics,
+        ),
+    )
 
 
 def test_first_compressed_choice_serves_then_reruns_change_nothing(home):

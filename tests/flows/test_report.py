@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from sentiflow.tasks.models.metrics import expected_calibration_error
 from sentiflow.tasks.report.build import build_report
 from sentiflow.tasks.report.calibration import reliability_bins, uncalibrate
 from sentiflow.tasks.report.gather import gather
-from sentiflow.tasks.models.metrics import expected_calibration_error
 from tests.flows.report_home import PARENT_SAME_ROWS, TEMPERATURE, make_report_home, oracle_test_split
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -38,8 +38,12 @@ def test_report_holds_every_plot_inline(home):
 def test_gathered_numbers_match_the_home(home):
     make_report_home(home)
     data = gather(home)
-    assert data["funnel"] == {"version": "v-tiny", "rows_in": 14, "kept": {"train": 6, "validation": 2, "test": 4},
-                              "removed": {"exact_duplicate": 2}}
+    assert data["funnel"] == {
+        "version": "v-tiny",
+        "rows_in": 14,
+        "kept": {"train": 6, "validation": 2, "test": 4},
+        "removed": {"exact_duplicate": 2},
+    }
     assert data["balance"]["test"] == {"negative": 2, "positive": 2}
     assert data["production"]["model_id"] == "ft-tiny-int8" and data["parent"]["model_id"] == "ft-tiny"
     # beside the production model, the parent's figures are those measured on the same rows
@@ -99,11 +103,23 @@ def test_report_renders_in_headless_chromium(home, tmp_path):
     report = Path(build_report(home)["report"])
     shot = tmp_path / "report.png"
     proc = subprocess.run(
-        [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}", "--window-size=1200,3000",
-         report.as_uri()],
-        capture_output=True, text=True, timeout=90,
+        [
+            str(CHROMIUM),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            f"--screenshot={shot}",
+            "--window-size=1200,3000",
+            report.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=90,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     png = shot.read_bytes()
@@ -116,4 +132,7 @@ def test_report_renders_in_headless_chromium(home, tmp_path):
 def test_counts_read_plainly():
     from sentiflow.tasks.report.html import plain
 
-    assert plain({"a": 1000, "b": {"x": 2, "y": 0.25}, "c": None, "d": ["demo", "x"]}) == "a: 1,000; b: x 2, y 0.2; d: demo, x"
+    assert (
+        plain({"a": 1000, "b": {"x": 2, "y": 0.25}, "c": None, "d": ["demo", "x"]})
+        == "a: 1,000; b: x 2, y 0.2; d: demo, x"
+    )

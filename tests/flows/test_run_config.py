@@ -20,7 +20,9 @@ def test_sources_resolve_relative_paths_and_carry_ingest_options(tmp_path):
     inbox.mkdir()
     for name in ("2024-01.csv", "2024-02.csv", "notes.txt", ".hidden.csv"):
         write(inbox / name, "text\nx\n")
-    config = write(tmp_path / "sentiflow.toml", """
+    config = write(
+        tmp_path / "sentiflow.toml",
+        """
 [[sources]]
 name = "tickets"
 paths = ["data/a.tsv", "demo"]
@@ -29,7 +31,8 @@ pattern = "*.csv"
 text_column = "body"
 label_column = 2
 format = "tsv"
-""")
+""",
+    )
     (source,) = load_sources(config)
     assert source.paths == (str(tmp_path / "data" / "a.tsv"), "demo")
     assert source.inbox_files() == [str(inbox / "2024-01.csv"), str(inbox / "2024-02.csv")]
@@ -44,7 +47,10 @@ format = "tsv"
         ("[[sources]]\npaths = ['demo']\n", "missing key 'name'"),
         ("[[sources]]\nname = 'a'\n", "give 'paths' (files to ingest) or 'inbox'"),
         ("[[sources]]\nname = 'a'\npaths = 'demo'\n", "'paths' must be a list of strings"),
-        ("[[sources]]\nname = 'a'\npaths = ['demo']\n[[sources]]\nname = 'a'\npaths = ['demo']\n", "configured twice: a"),
+        (
+            "[[sources]]\nname = 'a'\npaths = ['demo']\n[[sources]]\nname = 'a'\npaths = ['demo']\n",
+            "configured twice: a",
+        ),
         ("[inbox]\nfolder = 'x'\n", "unknown table(s) inbox"),
         ("[[sources]\n", "not valid TOML"),
         ("[[sources]]\nname = 'a'\ninbox = 'nowhere'\n", "inbox"),
@@ -60,8 +66,10 @@ def test_plan_picks_the_demo_by_default_and_named_sources_otherwise(tmp_path):
     plan = plan_run(str(tmp_path / "home"))
     assert plan.source_names == ("demo",) and plan.ingest_jobs[0].inputs == ("demo",)
     (tmp_path / "home").mkdir()
-    write(tmp_path / "home" / "sentiflow.toml",
-          "[[sources]]\nname = 'a'\npaths = ['demo']\n[[sources]]\nname = 'b'\npaths = ['demo']\n")
+    write(
+        tmp_path / "home" / "sentiflow.toml",
+        "[[sources]]\nname = 'a'\npaths = ['demo']\n[[sources]]\nname = 'b'\npaths = ['demo']\n",
+    )
     assert plan_run(str(tmp_path / "home"), sources=["b"]).source_names == ("b",)
     assert plan_run(str(tmp_path / "home"), sources=["all"]).source_names == ("a", "b")
     with pytest.raises(UserError, match="source\\(s\\) c not configured .* \\(configured: a, b\\)"):

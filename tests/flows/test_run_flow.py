@@ -38,9 +38,12 @@ def _stage_outputs(home) -> dict[str, int]:
     time; pointers such as datasets/LATEST are rewritten by design, and scored predictions live in
     the warehouse once loaded (the summary's documents_scored says none were redone)."""
     folders = (home.datasets, home.root / "models")
-    return {str(p.relative_to(home.root)): p.stat().st_mtime_ns
-            for folder in folders for p in sorted(folder.rglob("*"))
-            if p.is_file() and p.suffix in (".parquet", ".safetensors", ".onnx")}
+    return {
+        str(p.relative_to(home.root)): p.stat().st_mtime_ns
+        for folder in folders
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.suffix in (".parquet", ".safetensors", ".onnx")
+    }
 
 
 def test_first_run_goes_through_every_stage(two_runs):

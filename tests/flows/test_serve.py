@@ -44,9 +44,13 @@ def deployment_on(api_url: str, name: str) -> dict | None:
 def test_serve_then_trigger_a_run(tmp_path):
     home = make_report_home(Home.at(tmp_path / "home"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
-    serve = subprocess.Popen([SENTIFLOW, "serve", "--home", str(home.root), "--only", "nightly", "--only", "report"],
-                             stdout=subprocess.DEVNULL, stderr=open(tmp_path / "serve.log", "wb"), env=env,
-                             start_new_session=True)
+    serve = subprocess.Popen(
+        [SENTIFLOW, "serve", "--home", str(home.root), "--only", "nightly", "--only", "report"],
+        stdout=subprocess.DEVNULL,
+        stderr=open(tmp_path / "serve.log", "wb"),
+        env=env,
+        start_new_session=True,
+    )
     try:
         api_url = wait_for(lambda: find_local_server(home.root), 150, "the local Prefect server")
         nightly = wait_for(lambda: deployment_on(api_url, "nightly"), 60, "the nightly deployment")
@@ -57,8 +61,13 @@ def test_serve_then_trigger_a_run(tmp_path):
         assert nightly["parameters"]["home"] == str(home.root)
 
         (home.reports / "report.html").unlink(missing_ok=True)
-        trigger = subprocess.run([SENTIFLOW, "trigger", "report", "--home", str(home.root), "--wait", "--json"],
-                                 capture_output=True, text=True, env=env, timeout=150)
+        trigger = subprocess.run(
+            [SENTIFLOW, "trigger", "report", "--home", str(home.root), "--wait", "--json"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=150,
+        )
         assert trigger.returncode == 0, trigger.stderr[-2000:]
         summary = json.loads(trigger.stdout)
         assert summary["deployment"] == "report/report" and summary["state"] == "Completed"
@@ -76,10 +85,12 @@ def test_serve_then_trigger_a_run(tmp_path):
 
 def test_trigger_without_a_server_says_how_to_start_one(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
-    proc = subprocess.run([SENTIFLOW, "trigger", "retrain", "--home", str(tmp_path)], capture_output=True,
-                          text=True, env=env, timeout=60)
+    proc = subprocess.run(
+        [SENTIFLOW, "trigger", "retrain", "--home", str(tmp_path)], capture_output=True, text=True, env=env, timeout=60
+    )
     assert proc.returncode == 2
     assert "no Prefect server for home" in proc.stderr and "sentiflow serve --home" in proc.stderr
-    bad = subprocess.run([SENTIFLOW, "trigger", "nope", "--home", str(tmp_path)], capture_output=True, text=True,
-                         env=env, timeout=60)
+    bad = subprocess.run(
+        [SENTIFLOW, "trigger", "nope", "--home", str(tmp_path)], capture_output=True, text=True, env=env, timeout=60
+    )
     assert bad.returncode == 2 and "unknown deployment 'nope'" in bad.stderr

@@ -24,23 +24,28 @@ def reasons(home, source):
 
 
 def test_malformed_csv_rows_are_quarantined_with_their_line(home, tmp_path):
-    path = write(tmp_path / "bad.csv", (
-        "text,label\n"
-        "good one,1\n"
-        "too,many,fields\n"  # line 3: wrong field count
-        '"spans\ntwo lines",0\n'  # lines 4-5: fine
-        "\n"  # a blank line is not a row
-        "missing label\n"  # line 7: wrong field count
-        '"never closed,1\n'  # line 8: broken quoting
-        "after the break,0\n"  # line 9: read again after the broken line
-    ))
+    path = write(
+        tmp_path / "bad.csv",
+        (
+            "text,label\n"
+            "good one,1\n"
+            "too,many,fields\n"  # line 3: wrong field count
+            '"spans\ntwo lines",0\n'  # lines 4-5: fine
+            "\n"  # a blank line is not a row
+            "missing label\n"  # line 7: wrong field count
+            '"never closed,1\n'  # line 8: broken quoting
+            "after the break,0\n"  # line 9: read again after the broken line
+        ),
+    )
     result = only(ingest(home, path))
     assert (result["read"], result["written"], result["quarantined"]) == (6, 3, 3)
     assert result["quarantined_by_reason"] == {"malformed_row": 3}
     assert [d["origin"] for d in documents(home, "bad")] == ["bad.csv:2", "bad.csv:4", "bad.csv:9"]
     rows = quarantined(home, "bad")
     assert [(q["origin"], q["reason"]) for q in rows] == [
-        ("bad.csv:3", "malformed_row"), ("bad.csv:7", "malformed_row"), ("bad.csv:8", "malformed_row")
+        ("bad.csv:3", "malformed_row"),
+        ("bad.csv:7", "malformed_row"),
+        ("bad.csv:8", "malformed_row"),
     ]
     assert rows[0]["raw"] == "too,many,fields" and "expected 2 fields, found 3" in rows[0]["detail"]
     assert "broken quoting" in rows[2]["detail"] and rows[2]["source"] == "bad"
@@ -55,40 +60,55 @@ def test_quote_left_open_at_the_end_of_a_one_column_file(home, tmp_path, tail):
 
 
 def test_invalid_json_lines_are_quarantined(home, tmp_path):
-    path = write(tmp_path / "events.jsonl", (
-        '{"text": "ok", "label": 1}\n'
-        '{"text": "broken",\n'
-        "\n"
-        '["not", "an", "object"]\n'
-        '{"text": "also ok", "label": "pos"}\n'
-    ))
+    path = write(
+        tmp_path / "events.jsonl",
+        (
+            '{"text": "ok", "label": 1}\n'
+            '{"text": "broken",\n'
+            "\n"
+            '["not", "an", "object"]\n'
+            '{"text": "also ok", "label": "pos"}\n'
+        ),
+    )
     result = only(ingest(home, path))
     assert result["quarantined_by_reason"] == {"invalid_json": 2}
     assert [(d["text"], d["label"], d["origin"]) for d in documents(home, "events")] == [
-        ("ok", "1", "events.jsonl:1"), ("also ok", "pos", "events.jsonl:5")
+        ("ok", "1", "events.jsonl:1"),
+        ("also ok", "pos", "events.jsonl:5"),
     ]
     assert reasons(home, "events") == [("events.jsonl:2", "invalid_json"), ("events.jsonl:4", "invalid_json")]
 
 
 def test_text_checks_quarantine_with_reasons(home, tmp_path):
-    path = write(tmp_path / "t.tsv", (
-        "text\tlabel\tconfidence\tdate\n"
-        "fine\t1\t0.5\t2024-01-01\n"
-        "   \t1\t\t\n"  # whitespace only
-        "\t0\t\t\n"  # empty
-        f"{'x' * 41}\t1\t\t\n"  # over the limit
-        "nul\x00byte\t1\t\t\n"
-        "sure\t1\thigh\t\n"  # confidence that is not a number
-        "when\t1\t\tnot a date\n"
-    ))
+    path = write(
+        tmp_path / "t.tsv",
+        (
+            "text\tlabel\tconfidence\tdate\n"
+            "fine\t1\t0.5\t2024-01-01\n"
+            "   \t1\t\t\n"  # whitespace only
+            "\t0\t\t\n"  # empty
+            f"{'x' * 41}\t1\t\t\n"  # over the limit
+            "nul\x00byte\t1\t\t\n"
+            "sure\t1\thigh\t\n"  # confidence that is not a number
+            "when\t1\t\tnot a date\n"
+        ),
+    )
     result = only(ingest(home, path, max_text_chars=40))
     assert result["written"] == 1
     assert result["quarantined_by_reason"] == {
-        "empty_text": 2, "text_too_long": 1, "nul_bytes": 1, "invalid_confidence": 1, "invalid_date": 1
+        "empty_text": 2,
+        "text_too_long": 1,
+        "nul_bytes": 1,
+        "invalid_confidence": 1,
+        "invalid_date": 1,
     }
     assert reasons(home, "t") == [
-        ("t.tsv:3", "empty_text"), ("t.tsv:4", "empty_text"), ("t.tsv:5", "text_too_long"),
-        ("t.tsv:6", "nul_bytes"), ("t.tsv:7", "invalid_confidence"), ("t.tsv:8", "invalid_date"),
+        ("t.tsv:3", "empty_text"),
+        ("t.tsv:4", "empty_text"),
+        ("t.tsv:5", "text_too_long"),
+        ("t.tsv:6", "nul_bytes"),
+        ("t.tsv:7", "invalid_confidence"),
+        ("t.tsv:8", "invalid_date"),
     ]
     detail = {q["reason"]: q["detail"] for q in quarantined(home, "t")}
     assert "41 characters > 40" in detail["text_too_long"]
@@ -107,7 +127,9 @@ def test_quarantine_is_written_in_shards_bounded_by_size(home, tmp_path, monkeyp
     assert (result["read"], result["written"], result["quarantined"]) == (30, 0, 30)
     shards = list(home.source_quarantine("allbad").glob("*.parquet"))
     assert len(shards) >= 3  # flushed as it went, not held until the end
-    assert sorted(q["origin"] for q in quarantined(home, "allbad")) == sorted(f"allbad.jsonl:{i + 1}" for i in range(30))
+    assert sorted(q["origin"] for q in quarantined(home, "allbad")) == sorted(
+        f"allbad.jsonl:{i + 1}" for i in range(30)
+    )
 
 
 def test_invalid_utf8_is_repaired_and_counted(home, tmp_path):

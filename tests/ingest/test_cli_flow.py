@@ -27,8 +27,19 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
 def test_help_lists_every_option():
     result = runner.invoke(app, ["ingest", "--help"])
     assert result.exit_code == 0, result.output
-    for option in ("--source", "--split", "--format", "--text-column", "--label-column", "--confidence-column",
-                   "--date-column", "--runner", "--dask-address", "--home", "--json"):
+    for option in (
+        "--source",
+        "--split",
+        "--format",
+        "--text-column",
+        "--label-column",
+        "--confidence-column",
+        "--date-column",
+        "--runner",
+        "--dask-address",
+        "--home",
+        "--json",
+    ):
         assert option in result.output
 
 
@@ -81,7 +92,9 @@ def test_flow_summary_artifact_and_idempotent_rerun(prefect_harness, tmp_path):
     assert [f["input"] for f in summary["failures"]] == [str(tmp_path / "nope.csv")]
     assert {d["split"] for d in documents(Home.at(home), "mixed")} == {"train"}
     with get_client(sync_client=True) as client:
-        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["ingest-summary"])))
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["ingest-summary"]))
+        )
     assert any("mixed" in str(a.data) for a in artifacts)
 
     again = ingest_flow([str(a), str(b)], home, source="mixed")
@@ -97,7 +110,10 @@ def test_demo_corpus_through_the_cli(prefect_harness, tmp_path):
     assert demo["read"] == demo["written"] + demo["quarantined"]
     assert demo["repaired"] > 0  # the corpus has Latin-1 bytes in otherwise good rows
     assert json.loads(result.stdout)["files"][0]["columns"] == {
-        "text": "text", "label": "sentiment", "confidence": "confidence", "date": None
+        "text": "text",
+        "label": "sentiment",
+        "confidence": "confidence",
+        "date": None,
     }
 
 
@@ -115,7 +131,7 @@ def test_some_inputs_failing_is_a_partial_failure_and_the_rest_is_ingested(prefe
 
 
 def test_human_summary_is_a_table_per_source(prefect_harness, tmp_path):
-    good = write(tmp_path / "good.csv", "text\nfine\n\"broken,1\n")
+    good = write(tmp_path / "good.csv", 'text\nfine\n"broken,1\n')
     result = runner.invoke(app, ["ingest", str(good), str(tmp_path / "gone.txt"), "--home", str(tmp_path / "h")])
     assert isinstance(result.exception, PartialFailure), result.output
     assert "already" in result.output and "good: quarantined malformed_row 1" in result.output

@@ -70,7 +70,9 @@ def test_txt_one_document_per_line(home, tmp_path, gz):
     assert result["source"] == "notes" and result["written"] == 3
     docs = documents(home, "notes")
     assert [(d["text"], d["origin"], d["label"]) for d in docs] == [
-        ("first line", "notes.txt:1", None), ("second line", "notes.txt:2", None), ("third", "notes.txt:3", None)
+        ("first line", "notes.txt:1", None),
+        ("second line", "notes.txt:2", None),
+        ("third", "notes.txt:3", None),
     ]
 
 
@@ -113,9 +115,12 @@ def test_format_override_and_gzip_magic(home, tmp_path):
 
 
 def test_split_tag_dates_and_confidence(home, tmp_path):
-    path = write(tmp_path / "t.csv", "tweet,polarity,confidence,created_at\n"
-                 "hi,positive,0.9,2024-05-01T10:00:00Z\n"
-                 "yo,negative,,Wed Oct 10 20:19:24 +0000 2018\n")
+    path = write(
+        tmp_path / "t.csv",
+        "tweet,polarity,confidence,created_at\n"
+        "hi,positive,0.9,2024-05-01T10:00:00Z\n"
+        "yo,negative,,Wed Oct 10 20:19:24 +0000 2018\n",
+    )
     only(ingest(home, path, split="test"))
     docs = documents(home, "t")
     assert [d["split"] for d in docs] == ["test", "test"]

@@ -25,7 +25,9 @@ PIECES = ["plain", "with, comma", 'a "quote"', "two\nlines", "tab\there", "ünï
 
 def random_rows(count: int, seed: int) -> list[list[str]]:
     rng = random.Random(seed)
-    return [[" ".join(rng.choice(PIECES) for _ in range(rng.randint(1, 3))), str(rng.randint(0, 1))] for _ in range(count)]
+    return [
+        [" ".join(rng.choice(PIECES) for _ in range(rng.randint(1, 3))), str(rng.randint(0, 1))] for _ in range(count)
+    ]
 
 
 def expected_lines(rows: list[list[str]], first: int = 2) -> list[int]:
@@ -84,7 +86,8 @@ def test_headerless_tsv_by_position(home, tmp_path):
     only(ingest(home, path, text="1", label="2"))
     docs = documents(home, "train")
     assert [(d["text"], d["label"], d["origin"]) for d in docs] == [
-        ("great movie", "1", "train.tsv:1"), ("awful", "0", "train.tsv:2")
+        ("great movie", "1", "train.tsv:1"),
+        ("awful", "0", "train.tsv:2"),
     ]
 
 
@@ -105,7 +108,9 @@ def test_bom_and_duplicate_header_names(home, tmp_path):
 
 def test_vectorized_doc_ids_equal_make_doc_id():
     rng = random.Random(7)
-    texts = ["", "a", "ünï\x1fcode ✓", "same", "same"] + ["".join(rng.choice("ab\n\u00e9") for _ in range(9)) for _ in range(50)]
+    texts = ["", "a", "ünï\x1fcode ✓", "same", "same"] + [
+        "".join(rng.choice("ab\n\u00e9") for _ in range(9)) for _ in range(50)
+    ]
     origins = [f"f.csv:{i}" for i in range(len(texts))]
     got = doc_ids("src", pa.array(origins), pa.array(texts)).to_pylist()
     assert got == [make_doc_id("src", o, t) for o, t in zip(origins, texts)]
@@ -119,13 +124,18 @@ def test_origins_are_built_from_numbers():
     assert origins("a b.csv", ":", np.array([2, 10])).to_pylist() == ["a b.csv:2", "a b.csv:10"]
 
 
-@pytest.mark.parametrize("name, header, line", [
-    ("t.txt", "", "{}"),
-    ("j.jsonl", "", '{{"text": "{}", "label": "1"}}'),
-    ("c.csv", "text,label\n", "{},1"),
-])
+@pytest.mark.parametrize(
+    "name, header, line",
+    [
+        ("t.txt", "", "{}"),
+        ("j.jsonl", "", '{{"text": "{}", "label": "1"}}'),
+        ("c.csv", "text,label\n", "{},1"),
+    ],
+)
 @pytest.mark.parametrize("last", [False, True])
-def test_a_line_longer_than_the_read_limit_is_one_quarantined_row(home, tmp_path, monkeypatch, name, header, line, last):
+def test_a_line_longer_than_the_read_limit_is_one_quarantined_row(
+    home, tmp_path, monkeypatch, name, header, line, last
+):
     block = 64
     monkeypatch.setattr(stream, "BLOCK_BYTES", block)
     long_line = line.format("x" * (20 * block))  # past the 4-block limit, with no newline to cut at

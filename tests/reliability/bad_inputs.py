@@ -111,8 +111,12 @@ def not_gzip(path: Path) -> None:
 
 
 def jsonl_bad_line(path: Path) -> None:
-    lines = [json.dumps({"text": "good json", "label": "positive"}), '{"text": "cut off', "[1, 2, 3]",
-             json.dumps({"text": "good again", "label": "negative"})]
+    lines = [
+        json.dumps({"text": "good json", "label": "positive"}),
+        '{"text": "cut off',
+        "[1, 2, 3]",
+        json.dumps({"text": "good again", "label": "negative"}),
+    ]
     _write(path, ("\n".join(lines) + "\n").encode())
 
 
@@ -149,8 +153,12 @@ def unreadable(path: Path) -> None:
 # name, builder, expectation
 BUILDERS: list[tuple[BadInput, Callable[[Path], None]]] = [
     (BadInput("unbalanced_quotes.csv", "rows", "a quote that never closes", min_written=1), unbalanced_quotes),
-    (BadInput("ragged_rows.csv", "quarantine", "rows with too many and too few fields",
-              min_quarantined=2, min_written=2), ragged_rows),
+    (
+        BadInput(
+            "ragged_rows.csv", "quarantine", "rows with too many and too few fields", min_quarantined=2, min_written=2
+        ),
+        ragged_rows,
+    ),
     (BadInput("bom.csv", "rows", "UTF-8 byte order mark before the header", min_written=2), bom),
     (BadInput("mixed_encoding.csv", "rows", "cp1252 bytes inside UTF-8", min_written=3), mixed_encoding),
     (BadInput("cp1252_file.csv", "rows", "a whole file in cp1252", min_written=2), whole_file_cp1252),
@@ -161,8 +169,12 @@ BUILDERS: list[tuple[BadInput, Callable[[Path], None]]] = [
     (BadInput("binary.csv", "error_or_rows", "64 KiB of random bytes named .csv"), binary_as_csv),
     (BadInput("truncated.csv.gz", "error", "gzip cut in half"), truncated_gzip),
     (BadInput("not_gzip.csv.gz", "error", "plain text named .gz"), not_gzip),
-    (BadInput("bad_line.jsonl", "quarantine", "one cut-off line and one non-object line",
-              min_quarantined=2, min_written=2), jsonl_bad_line),
+    (
+        BadInput(
+            "bad_line.jsonl", "quarantine", "one cut-off line and one non-object line", min_quarantined=2, min_written=2
+        ),
+        jsonl_bad_line,
+    ),
     (BadInput("wrong_schema.parquet", "error", "Parquet without a text column"), parquet_wrong_schema),
     (BadInput("truncated.parquet", "error", "Parquet with its footer cut off"), parquet_truncated),
     (BadInput("odd_labels.csv", "rows", "labels outside the sentiment classes", min_written=4), unexpected_labels),

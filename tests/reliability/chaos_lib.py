@@ -25,11 +25,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.reliability.helpers import (
-    TINY_MODEL_ID, cli_env, kill_group, register_tiny_model, run_cli, start_cli, write_review_csv,
+    TINY_MODEL_ID,
+    cli_env,
+    kill_group,
+    register_tiny_model,
+    run_cli,
+    start_cli,
+    write_review_csv,
 )
 from tests.reliability.polling_reader import LakeReader
 from tests.reliability.snapshots import (
-    lake_doc_ids, lake_quarantine, prediction_rows, warehouse_integrity, warehouse_tables,
+    lake_doc_ids,
+    lake_quarantine,
+    prediction_rows,
+    warehouse_integrity,
+    warehouse_tables,
 )
 
 FLOW_STARTED = "Beginning flow run"
@@ -127,6 +137,7 @@ def _wait_for_flow(proc: subprocess.Popen, timeout: float = 180.0) -> float | No
             lines.append(line)
             if FLOW_STARTED in line:
                 found.set()
+
     reader = threading.Thread(target=pump, daemon=True)
     reader.start()
     while not found.is_set() and proc.poll() is None and time.monotonic() < deadline:
@@ -145,10 +156,13 @@ def build_reference(world: World) -> Reference:
     warehouse_integrity(home / "warehouse.duckdb")
     tables = warehouse_tables(home / "warehouse.duckdb")
     world.reference = Reference(
-        doc_ids=lake_doc_ids(home / "lake"), quarantine=lake_quarantine(home / "lake"),
+        doc_ids=lake_doc_ids(home / "lake"),
+        quarantine=lake_quarantine(home / "lake"),
         predictions=prediction_rows(home / "warehouse.duckdb"),
-        documents=sorted(r[0] for r in tables["documents"]), ingest_seconds=ingest_seconds,
-        score_seconds=score_seconds, lock_held=summary["lock_held_seconds"],
+        documents=sorted(r[0] for r in tables["documents"]),
+        ingest_seconds=ingest_seconds,
+        score_seconds=score_seconds,
+        lock_held=summary["lock_held_seconds"],
     )
     return world.reference
 
@@ -223,9 +237,11 @@ def compare_warehouse(world: World, home: Path) -> list[str]:
     predictions = prediction_rows(warehouse)
     if predictions != ref.predictions:
         keys = [(r[0], r[1]) for r in predictions]
-        diffs.append(f"predictions: {len(predictions)} rows ({len(keys) - len(set(keys))} duplicated keys) "
-                     f"vs {len(ref.predictions)} in the reference; "
-                     f"{len(set(predictions) ^ set(ref.predictions))} rows differ")
+        diffs.append(
+            f"predictions: {len(predictions)} rows ({len(keys) - len(set(keys))} duplicated keys) "
+            f"vs {len(ref.predictions)} in the reference; "
+            f"{len(set(predictions) ^ set(ref.predictions))} rows differ"
+        )
     runs = {r[0] for r in tables["runs"]}
     orphans = {r[2] for r in tables["predictions"]} - runs
     if orphans:
@@ -233,8 +249,9 @@ def compare_warehouse(world: World, home: Path) -> list[str]:
     return diffs
 
 
-def chaos_ingest(world: World, index: int, rng: random.Random, double: bool = False,
-                 mid_write: bool = False) -> KillResult:
+def chaos_ingest(
+    world: World, index: int, rng: random.Random, double: bool = False, mid_write: bool = False
+) -> KillResult:
     """Kill an ingest at a random point (twice with `double`; with `mid_write`, soon after its
     first shard appears), re-run it, compare the lake."""
     ref = world.reference
@@ -286,8 +303,9 @@ def chaos_score(world: World, index: int, rng: random.Random, at: str = "random"
         if at == "load":
             killed, when = _kill_after(proc, rng.uniform(0, max(ref.lock_held, 0.05) * 1.5), trigger=scoring_done)
         elif at == "lock":
-            killed, when = _kill_after(proc, rng.uniform(0, max(ref.lock_held, 0.05) * 1.2),
-                                       trigger=lambda: scoring_done() and wal.exists())
+            killed, when = _kill_after(
+                proc, rng.uniform(0, max(ref.lock_held, 0.05) * 1.2), trigger=lambda: scoring_done() and wal.exists()
+            )
         else:
             killed, when = _kill_after(proc, rng.uniform(0, 0.8 * ref.score_seconds))
         state = leftover_state(home)

@@ -29,9 +29,23 @@ def train_home(root: Path, base: Path) -> Path:
 
 
 def train_args(home: Path, base: Path, resume: bool = False) -> list[str]:
-    return ["train", "--home", str(home), "--base-model", str(base), "--epochs", str(TRAIN_EPOCHS),
-            "--batch-size", "32", "--max-seq-len", "16", "--device", "cpu", "--json",
-            *(["--resume"] if resume else [])]
+    return [
+        "train",
+        "--home",
+        str(home),
+        "--base-model",
+        str(base),
+        "--epochs",
+        str(TRAIN_EPOCHS),
+        "--batch-size",
+        "32",
+        "--max-seq-len",
+        "16",
+        "--device",
+        "cpu",
+        "--json",
+        *(["--resume"] if resume else []),
+    ]
 
 
 def first_checkpoint(home: Path) -> Path | None:
@@ -39,8 +53,9 @@ def first_checkpoint(home: Path) -> Path | None:
     return found[0] if found else None
 
 
-def kill_train_after_checkpoint(home: Path, base: Path, env: dict[str, str], rng: random.Random,
-                                timeout: float = 300.0) -> tuple[bool, int]:
+def kill_train_after_checkpoint(
+    home: Path, base: Path, env: dict[str, str], rng: random.Random, timeout: float = 300.0
+) -> tuple[bool, int]:
     """Start a training run, SIGKILL it soon after its first checkpoint; (killed, checkpoint step)."""
     proc = start_cli(train_args(home, base), env)
     deadline = time.monotonic() + timeout

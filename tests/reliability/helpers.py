@@ -36,9 +36,17 @@ class Completed:
 def cli_env(api_url: str | None, **extra: str) -> dict[str, str]:
     """The environment for a CLI subprocess: offline, quiet telemetry, the shared Prefect API."""
     env = dict(os.environ)
-    env.update({"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "DO_NOT_TRACK": "1",
-                "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "OMP_NUM_THREADS": "1",
-                "COLUMNS": "200", "NO_COLOR": "1"})
+    env.update(
+        {
+            "HF_HUB_OFFLINE": "1",
+            "TRANSFORMERS_OFFLINE": "1",
+            "DO_NOT_TRACK": "1",
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "OMP_NUM_THREADS": "1",
+            "COLUMNS": "200",
+            "NO_COLOR": "1",
+        }
+    )
     env.pop("SENTIFLOW_HOME", None)
     if api_url:
         env["PREFECT_API_URL"] = api_url
@@ -49,15 +57,24 @@ def cli_env(api_url: str | None, **extra: str) -> dict[str, str]:
 def run_cli(args: list[str], env: dict[str, str], timeout: float = 120.0, cwd: Path | None = None) -> Completed:
     """Run `sentiflow ARGS...` to completion (killed after `timeout` seconds)."""
     start = time.monotonic()
-    proc = subprocess.run([SENTIFLOW, *args], env=env, capture_output=True, text=True,
-                          timeout=timeout, cwd=cwd, errors="replace")
+    proc = subprocess.run(
+        [SENTIFLOW, *args], env=env, capture_output=True, text=True, timeout=timeout, cwd=cwd, errors="replace"
+    )
     return Completed(args, proc.returncode, proc.stdout, proc.stderr, time.monotonic() - start)
 
 
 def start_cli(args: list[str], env: dict[str, str], cwd: Path | None = None) -> subprocess.Popen:
     """Start `sentiflow ARGS...` in its own process group (so a kill reaches its children)."""
-    return subprocess.Popen([SENTIFLOW, *args], env=env, cwd=cwd, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, errors="replace", start_new_session=True)
+    return subprocess.Popen(
+        [SENTIFLOW, *args],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        errors="replace",
+        start_new_session=True,
+    )
 
 
 def kill_group(proc: subprocess.Popen) -> None:
@@ -82,10 +99,15 @@ def register_tiny_model(home, model_id: str = TINY_MODEL_ID, production: bool = 
     folder = home.model(model_id)
     make_tiny_bert(folder, num_labels=2, layers=1)
     _set_labels(folder, ["negative", "positive"])
-    record = ModelRecord(model_id=model_id, base_model="tiny-random-bert", kind="finetuned",
-                         format="torch", labels=["negative", "positive"],
-                         path=str(folder.relative_to(home.root)),
-                         stage="production" if production else "candidate")
+    record = ModelRecord(
+        model_id=model_id,
+        base_model="tiny-random-bert",
+        kind="finetuned",
+        format="torch",
+        labels=["negative", "positive"],
+        path=str(folder.relative_to(home.root)),
+        stage="production" if production else "candidate",
+    )
     return register(home, record)
 
 
@@ -120,8 +142,9 @@ print(json.dumps(results))
 """
 
 
-def run_main_many(argvs: list[list[str]], env: dict[str, str], timeout: float = 180.0,
-                  cwd: Path | None = None) -> list[Completed]:
+def run_main_many(
+    argvs: list[list[str]], env: dict[str, str], timeout: float = 180.0, cwd: Path | None = None
+) -> list[Completed]:
     """Run the console script's `main()` once per argv, in one fresh interpreter.
 
     For commands that fail validation before any flow starts: one interpreter start for
@@ -130,12 +153,21 @@ def run_main_many(argvs: list[list[str]], env: dict[str, str], timeout: float = 
     """
     import json
 
-    proc = subprocess.run([sys.executable, "-c", _MANY_DRIVER, json.dumps(argvs)], env=env, cwd=cwd,
-                          capture_output=True, text=True, timeout=timeout, errors="replace")
+    proc = subprocess.run(
+        [sys.executable, "-c", _MANY_DRIVER, json.dumps(argvs)],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        errors="replace",
+    )
     if proc.returncode != 0:
         raise AssertionError(f"driver failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
-    return [Completed(r["argv"], r["returncode"], r["stdout"], r["stderr"], 0.0)
-            for r in json.loads(proc.stdout.strip().splitlines()[-1])]
+    return [
+        Completed(r["argv"], r["returncode"], r["stdout"], r["stderr"], 0.0)
+        for r in json.loads(proc.stdout.strip().splitlines()[-1])
+    ]
 
 
 def ingest_in_process(home, paths: list[Path], shard_rows: int = 200_000) -> list[dict]:
@@ -179,8 +211,9 @@ def pending_predictions_for_lake(home, model_id: str, run_id: str, seed: int = 0
     for lake_shard in document_shards(home):
         ids = pq.read_table(lake_shard, columns=["doc_id"]).column(0).to_pylist()
         p = rng.random(len(ids))
-        table = predictions_table(ids, np.stack([1 - p, p], axis=1), ["negative", "positive"], model_id,
-                                  run_id, utc_now())
+        table = predictions_table(
+            ids, np.stack([1 - p, p], axis=1), ["negative", "positive"], model_id, run_id, utc_now()
+        )
         shards.write_output(table, lake_shard, run_id)
         total += len(ids)
     return total

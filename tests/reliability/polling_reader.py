@@ -28,7 +28,7 @@ class LakeReader:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def __enter__(self) -> "LakeReader":
+    def __enter__(self) -> LakeReader:
         self._thread.start()
         return self
 

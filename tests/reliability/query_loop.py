@@ -34,8 +34,7 @@ def query_once(home: str, sql: str) -> dict:
             code = exc.code if isinstance(exc.code, int) else 1
         except Exception as exc:  # a crash: recorded, the loop goes on
             code, _ = -1, err.write(f"Traceback: {exc!r}")
-    return {"start": start, "end": time.time(), "returncode": code, "stdout": out.getvalue(),
-            "stderr": err.getvalue()}
+    return {"start": start, "end": time.time(), "returncode": code, "stdout": out.getvalue(), "stderr": err.getvalue()}
 
 
 def main_loop(home: str, stop_file: Path, out_json: Path, pause: float, sql: str) -> None:
@@ -48,5 +47,10 @@ def main_loop(home: str, stop_file: Path, out_json: Path, pause: float, sql: str
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    main_loop(args[0], Path(args[1]), Path(args[2]), float(args[3]) if len(args) > 3 else 0.05,
-              args[4] if len(args) > 4 else DEFAULT_SQL)
+    main_loop(
+        args[0],
+        Path(args[1]),
+        Path(args[2]),
+        float(args[3]) if len(args) > 3 else 0.05,
+        args[4] if len(args) > 4 else DEFAULT_SQL,
+    )

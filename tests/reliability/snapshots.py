@@ -19,8 +19,12 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 
-PRIMARY_KEYS = {"documents": ["doc_id"], "predictions": ["doc_id", "model_id"], "runs": ["run_id"],
-                "models": ["model_id"]}
+PRIMARY_KEYS = {
+    "documents": ["doc_id"],
+    "predictions": ["doc_id", "model_id"],
+    "runs": ["run_id"],
+    "models": ["model_id"],
+}
 # prediction columns that legitimately differ between an interrupted and an uninterrupted run
 RUN_SPECIFIC = ("run_id", "scored_at")
 
@@ -60,9 +64,12 @@ def warehouse_tables(warehouse: Path) -> dict[str, list[tuple]]:
         return {}
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        names = [r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_type = 'BASE TABLE' order by 1"
-        ).fetchall()]
+        names = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_type = 'BASE TABLE' order by 1"
+            ).fetchall()
+        ]
         return {n: con.execute(f'select * from "{n}" order by all').fetchall() for n in names}
     finally:
         con.close()
@@ -85,9 +92,12 @@ def warehouse_integrity(warehouse: Path) -> dict[str, int]:
     con = duckdb.connect(str(warehouse))
     try:
         con.execute("checkpoint")
-        names = [r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_type = 'BASE TABLE'"
-        ).fetchall()]
+        names = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_type = 'BASE TABLE'"
+            ).fetchall()
+        ]
         counts = {}
         for name in names:
             rows = con.sql(f'select * from "{name}"').to_arrow_table()
@@ -99,8 +109,9 @@ def warehouse_integrity(warehouse: Path) -> dict[str, int]:
                 dupes = con.execute(
                     f'select count(*) from (select {cols} from "{name}" group by {cols} having count(*) > 1)'
                 ).fetchall()[0][0]
-                nulls = con.execute(f'select count(*) from "{name}" where ' +
-                                    " or ".join(f"{c} is null" for c in key)).fetchall()[0][0]
+                nulls = con.execute(
+                    f'select count(*) from "{name}" where ' + " or ".join(f"{c} is null" for c in key)
+                ).fetchall()[0][0]
                 if dupes or nulls:
                     raise AssertionError(f"{name}: {dupes} duplicated and {nulls} null keys ({cols})")
     finally:

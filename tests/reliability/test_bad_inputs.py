@@ -23,8 +23,12 @@ from tests.reliability.bad_inputs import BUILDERS, GOOD_ROWS, BadInput, make_bad
 from tests.reliability.helpers import SENTIFLOW, has_traceback
 
 SHARD_ROWS = 1_000  # small shards, so a file that fails half-way has written some already
-DROP_DAC = ["setpriv", "--bounding-set=-dac_override,-dac_read_search",
-            "--inh-caps=-dac_override,-dac_read_search", "--"]
+DROP_DAC = [
+    "setpriv",
+    "--bounding-set=-dac_override,-dac_read_search",
+    "--inh-caps=-dac_override,-dac_read_search",
+    "--",
+]
 
 
 def _can_drop_dac(probe: Path) -> bool:
@@ -50,8 +54,7 @@ def corpus_run(tmp_path_factory, api_url):
     home = tmp_path_factory.mktemp("bad-home") / "home"
     env = cli_env(api_url, SENTIFLOW_SHARD_ROWS=str(SHARD_ROWS))
     command = [*(DROP_DAC if dropped else []), SENTIFLOW, "ingest", *names, "--home", str(home), "--json"]
-    proc = subprocess.run(command, cwd=corpus, env=env, capture_output=True, text=True, errors="replace",
-                          timeout=240)
+    proc = subprocess.run(command, cwd=corpus, env=env, capture_output=True, text=True, errors="replace", timeout=240)
     (corpus / "huge_line.txt").unlink()  # 50 MB: not kept for the rest of the session
     assert proc.stdout.strip(), f"no JSON summary; stderr:\n{proc.stderr[-3000:]}"
     summary = json.loads(proc.stdout)
@@ -120,11 +123,17 @@ def test_accounting_identity_per_file_summary_manifest_and_lake(corpus_run):
         totals = entry["totals"]
         assert totals["read"] == totals["written"] + totals["quarantined"], (name, totals)
         assert (totals["written"], totals["quarantined"]) == (result["written"], result["quarantined"]), name
-        documents = sum(pq.read_metadata(home / "lake" / "documents" / f"source={result['source']}" / s).num_rows
-                        for s in entry["shards"] if (home / "lake" / "documents" / f"source={result['source']}" / s).exists())
+        documents = sum(
+            pq.read_metadata(home / "lake" / "documents" / f"source={result['source']}" / s).num_rows
+            for s in entry["shards"]
+            if (home / "lake" / "documents" / f"source={result['source']}" / s).exists()
+        )
         quarantine_folder = home / "lake" / "quarantine" / f"source={result['source']}"
-        quarantined = sum(pq.read_metadata(quarantine_folder / s).num_rows
-                          for s in entry["quarantine_shards"] if (quarantine_folder / s).exists())
+        quarantined = sum(
+            pq.read_metadata(quarantine_folder / s).num_rows
+            for s in entry["quarantine_shards"]
+            if (quarantine_folder / s).exists()
+        )
         assert (documents, quarantined) == (result["written"], result["quarantined"]), name
 
 
@@ -144,8 +153,7 @@ def test_no_traceback_and_one_line_errors_on_stderr(corpus_run):
     _, _, _, proc, _, _ = corpus_run
     tracebacks = proc.stderr.count("Traceback")
     assert not has_traceback(proc.stderr), (
-        f"{tracebacks} traceback(s) on stderr; first:\n"
-        + proc.stderr[proc.stderr.find("Traceback") - 400 :][:2500]
+        f"{tracebacks} traceback(s) on stderr; first:\n" + proc.stderr[proc.stderr.find("Traceback") - 400 :][:2500]
     )
     for line in proc.stderr.splitlines():
         if line.startswith("error:"):
@@ -193,4 +201,6 @@ def test_invalid_utf8_never_reaches_the_lake(corpus_run):
             text.encode("utf-8")  # raises on lone surrogates
             assert "\x00" not in text
     mixed = _result_for(summary, "mixed_encoding.csv")[0]
-    assert mixed["repaired"] + mixed["quarantined"] >= 1, f"the cp1252 row was neither repaired nor quarantined: {mixed}"
+    assert mixed["repaired"] + mixed["quarantined"] >= 1, (
+        f"the cp1252 row was neither repaired nor quarantined: {mixed}"
+    )

@@ -22,8 +22,14 @@ import time
 from pathlib import Path
 
 from tests.reliability.helpers import (
-    REPO, TINY_MODEL_ID, cli_env, has_traceback, ingest_in_process, pending_predictions_for_lake,
-    run_cli, write_review_csv,
+    REPO,
+    TINY_MODEL_ID,
+    cli_env,
+    has_traceback,
+    ingest_in_process,
+    pending_predictions_for_lake,
+    run_cli,
+    write_review_csv,
 )
 
 DOCUMENTS = 100_000
@@ -33,8 +39,14 @@ READERS = {"patient": 60.0, "impatient": 0.2}  # name -> SENTIFLOW_QUERY_WAIT_SE
 def _start_reader(home: Path, tmp_path: Path, name: str, wait: float, api_url: str):
     stop, out = tmp_path / f"stop-{name}", tmp_path / f"{name}.json"
     env = cli_env(api_url, SENTIFLOW_QUERY_WAIT_SECONDS=str(wait), PYTHONPATH=str(REPO))
-    proc = subprocess.Popen([sys.executable, "-m", "tests.reliability.query_loop", str(home), str(stop), str(out), "0.05"],
-                            env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.reliability.query_loop", str(home), str(stop), str(out), "0.05"],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     return proc, stop, out
 
 
@@ -44,7 +56,7 @@ def _stop_reader(proc, stop: Path, out: Path) -> list[dict]:
         _, stderr = proc.communicate(timeout=90)  # the patient reader may be inside a 60 s wait
     except subprocess.TimeoutExpired:
         proc.kill()
-        raise AssertionError("a reader hung: it did not stop within 90 s of being told to")
+        raise AssertionError("a reader hung: it did not stop within 90 s of being told to") from None
     assert proc.returncode == 0, stderr[-2000:]
     return json.loads(out.read_text())
 
@@ -69,8 +81,10 @@ def test_queries_wait_or_say_busy_while_a_load_holds_the_lock(tmp_path, api_url,
     summary = json.loads(score.stdout)
     assert summary["predictions_loaded"] == DOCUMENTS and summary["documents_scored"] == 0, summary
     held = summary["lock_held_seconds"]
-    print(f"\nwrite lock held {held:.2f}s by the load of {DOCUMENTS:,} documents and predictions; "
-          f"score took {score.seconds:.1f}s")
+    print(
+        f"\nwrite lock held {held:.2f}s by the load of {DOCUMENTS:,} documents and predictions; "
+        f"score took {score.seconds:.1f}s"
+    )
     assert held > 0.1, f"the load held the lock for only {held}s: too short to test readers against"
 
     for name, runs in results.items():
@@ -78,8 +92,10 @@ def test_queries_wait_or_say_busy_while_a_load_holds_the_lock(tmp_path, api_url,
         waited = [r for r in runs if "waiting up to" in r["stderr"]]
         busy = [r for r in runs if r["returncode"] == 2]
         longest = max(r["end"] - r["start"] for r in runs)
-        print(f"{name} reader (wait {READERS[name]}s): {len(runs)} queries, {len(waited)} waited, "
-              f"{len(busy)} busy, longest {longest:.2f}s")
+        print(
+            f"{name} reader (wait {READERS[name]}s): {len(runs)} queries, {len(waited)} waited, "
+            f"{len(busy)} busy, longest {longest:.2f}s"
+        )
         for r in runs:
             assert not has_traceback(r["stderr"]), r["stderr"]
             if r["returncode"] == 0:

@@ -16,7 +16,7 @@ from tests.reliability.snapshots import lake_files, lake_quarantine, warehouse_t
 INBOX_FILES = {
     "monday.csv": "text,label\nlovely film,positive\nawful plot,negative\n,positive\n",
     "tuesday.jsonl": '{"text": "great cast", "label": "positive"}\n{"text": "cut off\n'
-                     '{"text": "dull", "label": "negative"}\n',
+    '{"text": "dull", "label": "negative"}\n',
 }
 
 
@@ -36,7 +36,7 @@ def test_nightly_three_times_changes_nothing_after_the_first(tmp_path, tiny_mode
 
     home = _nightly_home(tmp_path, tiny_model_home)
     snapshots = []
-    for night in range(3):
+    for _night in range(3):
         summary = nightly_flow(home=str(home))
         assert summary["status"] in ("completed", "partial"), summary
         assert summary["failed_stage"] is None, summary
@@ -54,7 +54,9 @@ def test_nightly_three_times_changes_nothing_after_the_first(tmp_path, tiny_mode
         for name, rows in first_tables.items():
             if name == "runs":
                 continue
-            assert len(tables[name]) == len(rows), f"night {night}: {name} has {len(tables[name])} rows, not {len(rows)}"
+            assert len(tables[name]) == len(rows), (
+                f"night {night}: {name} has {len(tables[name])} rows, not {len(rows)}"
+            )
             assert tables[name] == rows, f"night {night}: table {name} changed"
         # runs: earlier rows untouched, only this night's runs added
         previous_runs = snapshots[night - 2][1]["runs"]

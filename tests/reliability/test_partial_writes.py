@@ -19,7 +19,11 @@ import pytest
 
 from sentiflow.tasks.core.errors import StorageError
 from tests.reliability.helpers import (
-    SENTIFLOW, TINY_MODEL_ID, has_traceback, ingest_in_process, pending_predictions_for_lake,
+    SENTIFLOW,
+    TINY_MODEL_ID,
+    has_traceback,
+    ingest_in_process,
+    pending_predictions_for_lake,
 )
 from tests.reliability.snapshots import lake_doc_ids, lake_files, warehouse_integrity, warehouse_tables
 
@@ -116,14 +120,19 @@ def test_ingest_cli_reports_a_failed_write_in_one_line(ingested, tmp_path, env):
     home, before = ingested
     second = tmp_path / "second.csv"
     write_growing_csv(second, short_rows=3_000, long_rows=1_500)
-    proc = subprocess.run([SENTIFLOW, "ingest", str(second), "--home", str(home.root), "--json"],
-                          env={**env, "SENTIFLOW_SHARD_ROWS": "1000"}, capture_output=True, text=True,
-                          timeout=300, preexec_fn=_limit_in_child(LIMIT))
+    proc = subprocess.run(
+        [SENTIFLOW, "ingest", str(second), "--home", str(home.root), "--json"],
+        env={**env, "SENTIFLOW_SHARD_ROWS": "1000"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=_limit_in_child(LIMIT),
+    )
     assert proc.returncode in (1, 2), proc
     errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
     assert errors and "second.csv" in errors[0], proc.stderr[-2000:]
     assert "too large" in errors[0].lower() or "no space" in errors[0].lower(), errors
-    assert not has_traceback(proc.stderr), proc.stderr[proc.stderr.find("Traceback") - 300:][:2000]
+    assert not has_traceback(proc.stderr), proc.stderr[proc.stderr.find("Traceback") - 300 :][:2000]
     after = lake_files(home.lake)
     assert {k: v for k, v in after.items() if k in before} == before
 
@@ -150,8 +159,9 @@ def test_warehouse_load_that_fails_at_commit_changes_nothing(tmp_path, tiny_mode
     with pytest.raises(Exception) as caught, file_size_limit(64_000):
         load_scoring_results(home, TINY_MODEL_ID, RunRecord("second-run", "score"))
     assert "too large" in str(caught.value).lower(), f"unclear error: {caught.value!r}"
-    assert sorted((home.predictions / TINY_MODEL_ID / "pending").rglob("*.parquet")) == pending_files, \
+    assert sorted((home.predictions / TINY_MODEL_ID / "pending").rglob("*.parquet")) == pending_files, (
         "pending predictions were deleted although their load failed"
+    )
     warehouse_integrity(home.warehouse)
     assert warehouse_tables(home.warehouse) == before, "the failed load changed the warehouse"
 

@@ -35,12 +35,15 @@ def warehouse_home(tmp_path_factory) -> Path:
     home = Home.at(tmp_path_factory.mktemp("ro") / "home")
     with connect_rw(home.warehouse) as con:
         con.execute("insert into runs values ('r1', 'score', '{}', now(), now(), 'completed', '{}')")
-        con.execute("insert into documents values ('d1', 'great film', 'positive', null, 's', null, null, "
-                    "now(), 'f.csv:2', now())")
-        con.execute("insert into predictions values ('d1', 'm1', 'r1', 'positive', 0.9, 0.1, null, 0.9, "
-                    "0.8, now())")
-        con.execute("insert into models (model_id, base_model, kind, format, labels, path, created_at) "
-                    "values ('m1', 'b', 'finetuned', 'torch', ['negative', 'positive'], 'models/m1', now())")
+        con.execute(
+            "insert into documents values ('d1', 'great film', 'positive', null, 's', null, null, "
+            "now(), 'f.csv:2', now())"
+        )
+        con.execute("insert into predictions values ('d1', 'm1', 'r1', 'positive', 0.9, 0.1, null, 0.9, 0.8, now())")
+        con.execute(
+            "insert into models (model_id, base_model, kind, format, labels, path, created_at) "
+            "values ('m1', 'b', 'finetuned', 'torch', ['negative', 'positive'], 'models/m1', now())"
+        )
     return home.root
 
 
@@ -49,9 +52,12 @@ def _snapshot(warehouse: Path) -> dict[str, list]:
     from sentiflow.tasks.warehouse.db import connect_ro
 
     with connect_ro(warehouse, wait_seconds=5) as con:
-        tables = [r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_type = 'BASE TABLE' order by 1"
-        ).fetchall()]
+        tables = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_type = 'BASE TABLE' order by 1"
+            ).fetchall()
+        ]
         return {t: con.execute(f'select * from "{t}" order by all').fetchall() for t in tables}
 
 
@@ -102,8 +108,9 @@ def refused(warehouse_home, tmp_path_factory, env_module):
     """Every write tried once through the CLI entry point (one interpreter for all of them)."""
     out = tmp_path_factory.mktemp("side-effects")
     before = (_snapshot(warehouse_home / "warehouse.duckdb"), _digest(warehouse_home / "warehouse.duckdb"))
-    argvs = [["query", sql.replace("OUT", str(out)), "--home", str(warehouse_home), "--format", "csv"]
-             for _, sql in WRITES]
+    argvs = [
+        ["query", sql.replace("OUT", str(out)), "--home", str(warehouse_home), "--format", "csv"] for _, sql in WRITES
+    ]
     results = run_main_many(argvs, env_module)
     return {kind: r for (kind, _), r in zip(WRITES, results)}, out, before
 
@@ -138,8 +145,13 @@ def test_checkpoint_on_a_read_only_connection_changes_nothing(warehouse_home, en
     """CHECKPOINT is allowed to run (it is a no-op read-only), but must not touch the file."""
     warehouse = warehouse_home / "warehouse.duckdb"
     before = _digest(warehouse)
-    results = run_main_many([["query", sql, "--home", str(warehouse_home)]
-                             for sql in ("checkpoint", "force checkpoint", "call checkpoint()")], env_module)
+    results = run_main_many(
+        [
+            ["query", sql, "--home", str(warehouse_home)]
+            for sql in ("checkpoint", "force checkpoint", "call checkpoint()")
+        ],
+        env_module,
+    )
     for result in results:
         assert result.returncode in (0, 2) and not has_traceback(result.stderr), result
     assert _digest(warehouse) == before
@@ -151,8 +163,9 @@ def test_the_console_script_refuses_writes_too(warehouse_home, env_module, tmp_p
     result = run_cli(["query", f"copy predictions to '{target}'", "--home", str(warehouse_home)], env_module)
     assert result.returncode == 2 and result.stderr.startswith("error: refused"), result
     assert not target.exists()
-    reads = run_cli(["query", "select count(*) as n from predictions", "--home", str(warehouse_home),
-                     "--format", "csv"], env_module)
+    reads = run_cli(
+        ["query", "select count(*) as n from predictions", "--home", str(warehouse_home), "--format", "csv"], env_module
+    )
     assert reads.returncode == 0 and reads.stdout.split() == ["n", "1"], reads
 
 
@@ -178,8 +191,7 @@ def _call_name(node: ast.Call) -> str:
 
 
 def _keyword_is_true(node: ast.Call, name: str) -> bool:
-    return any(k.arg == name and isinstance(k.value, ast.Constant) and k.value.value is True
-               for k in node.keywords)
+    return any(k.arg == name and isinstance(k.value, ast.Constant) and k.value.value is True for k in node.keywords)
 
 
 def unsafe_loads() -> list[str]:
@@ -187,7 +199,7 @@ def unsafe_loads() -> list[str]:
     found = []
     for path in _python_files():
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-        where = lambda n: f"{path.relative_to(REPO)}:{n.lineno}"  # noqa: E731
+        where = lambda n, path=path: f"{path.relative_to(REPO)}:{n.lineno}"  # noqa: E731
         for node in ast.walk(tree):
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 names = [a.name for a in node.names] + [getattr(node, "module", None) or ""]
@@ -249,8 +261,14 @@ def test_a_bin_only_model_is_refused_and_never_unpickled(tmp_path):
 
     marker = tmp_path / "PWNED"
     folder = _bin_only_model(tmp_path / "models" / "evil", marker)
-    record = ModelRecord(model_id="evil", base_model="x", kind="finetuned", format="torch",
-                         labels=["negative", "positive"], path="models/evil")
+    record = ModelRecord(
+        model_id="evil",
+        base_model="x",
+        kind="finetuned",
+        format="torch",
+        labels=["negative", "positive"],
+        path="models/evil",
+    )
     (folder / "sentiflow.json").write_text(json.dumps(record.to_json()))
     with pytest.raises(Exception) as caught:
         load_classifier(folder, device="cpu")
@@ -266,7 +284,9 @@ def test_score_refuses_a_registered_model_whose_weights_became_pickle_only(tmp_p
     home = Home.at(tmp_path / "home")
     shutil.copytree(tiny_model_home, home.root)
     ingest_in_process(home, [write_review_csv(tmp_path / "a.csv", 20, seed=1)])
-    folder = next(p.parent for p in home.root.rglob("sentiflow.json") if json.loads(p.read_text())["model_id"] == TINY_MODEL_ID)
+    folder = next(
+        p.parent for p in home.root.rglob("sentiflow.json") if json.loads(p.read_text())["model_id"] == TINY_MODEL_ID
+    )
     marker = tmp_path / "PWNED"
     (folder / "model.safetensors").unlink()
     with open(folder / "pytorch_model.bin", "wb") as fh:
@@ -286,8 +306,9 @@ def test_train_refuses_a_bin_only_base_model_in_one_line(tmp_path, env_module):
     base = _bin_only_model(tmp_path / "evil-base", marker)
     home = Home.at(tmp_path / "home")
     write_dataset(home)
-    result = run_main_many([["train", "--home", str(home.root), "--base-model", str(base), "--device", "cpu"]],
-                           env_module)[0]
+    result = run_main_many(
+        [["train", "--home", str(home.root), "--base-model", str(base), "--device", "cpu"]], env_module
+    )[0]
     assert result.returncode == 2, result
     assert result.stderr.startswith("error:") and "safetensors" in result.stderr, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and not has_traceback(result.stderr)
@@ -297,8 +318,7 @@ def test_train_refuses_a_bin_only_base_model_in_one_line(tmp_path, env_module):
 # ---------------------------------------------------------------------------------------------
 # names that would leave the home folder
 
-BAD_NAMES = ["../escaped", "/tmp/escaped-abs", "a/../../escaped", ".hidden", "a b", "na\u00efve",
-             "$(touch escaped)"]
+BAD_NAMES = ["../escaped", "/tmp/escaped-abs", "a/../../escaped", ".hidden", "a b", "na\u00efve", "$(touch escaped)"]
 
 
 def test_names_cannot_leave_the_home(tmp_path, env_module):
@@ -349,8 +369,14 @@ def test_home_paths_reject_escaping_names(tmp_path):
 # secrets
 
 SENTINEL = "s3cr3t-SENTINEL-7f1c0d"
-SECRETS = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "AWS_SECRET_ACCESS_KEY", "PREFECT_API_KEY", "DASK_TOKEN",
-           "GITHUB_TOKEN")
+SECRETS = (
+    "HF_TOKEN",
+    "HUGGING_FACE_HUB_TOKEN",
+    "AWS_SECRET_ACCESS_KEY",
+    "PREFECT_API_KEY",
+    "DASK_TOKEN",
+    "GITHUB_TOKEN",
+)
 
 
 def test_secrets_never_printed_or_stored(tmp_path, api_url, tiny_model_home):
@@ -362,14 +388,23 @@ def test_secrets_never_printed_or_stored(tmp_path, api_url, tiny_model_home):
     data = tmp_path / "reviews.csv"
     data.write_text("text,label\nlovely,positive\nawful,negative\n")
     outputs = {}
-    for args in (["config", "--json"], ["ingest", str(data), "--json"], ["score", "--json"],
-                 ["query", "select * from runs", "--format", "json"], ["report", "--json"]):
+    for args in (
+        ["config", "--json"],
+        ["ingest", str(data), "--json"],
+        ["score", "--json"],
+        ["query", "select * from runs", "--format", "json"],
+        ["report", "--json"],
+    ):
         result = run_cli([*args, "--home", str(home)], env, timeout=180)
         outputs[" ".join(args)] = result
         print(f"sentiflow {' '.join(args)}: {result.seconds:.1f}s")
         assert result.returncode == 0, f"`sentiflow {' '.join(args)}` failed:\n{result.stderr[-2000:]}"
-    leaks = [f"{cmd}: {where}" for cmd, r in outputs.items()
-             for where, text in (("stdout", r.stdout), ("stderr", r.stderr)) if SENTINEL in text]
+    leaks = [
+        f"{cmd}: {where}"
+        for cmd, r in outputs.items()
+        for where, text in (("stdout", r.stdout), ("stderr", r.stderr))
+        if SENTINEL in text
+    ]
     for path in home.rglob("*"):
         if path.is_file() and SENTINEL.encode() in path.read_bytes():
             leaks.append(f"file {path.relative_to(home)}")

@@ -44,8 +44,12 @@ def test_flow_scores_then_a_rerun_adds_nothing(prefect_harness, lake):
     assert table(lake, "select count(*) from predictions") == [(5,)]
     runs = dict(table(lake, "select run_id, status from runs"))
     assert runs == {first["run_id"]: "completed", second["run_id"]: "completed"}
-    lineage = table(lake, "select count(*) from latest_predictions where run_id = ? and model_id = 'm1'"
-                    " and doc_id is not null and text is not null", [first["run_id"]])
+    lineage = table(
+        lake,
+        "select count(*) from latest_predictions where run_id = ? and model_id = 'm1'"
+        " and doc_id is not null and text is not null",
+        [first["run_id"]],
+    )
     assert lineage == [(5,)]
 
 

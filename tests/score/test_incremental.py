@@ -7,10 +7,10 @@ import pytest
 
 from sentiflow.tasks.core.errors import UserError
 from sentiflow.tasks.score import model_cache
+from sentiflow.tasks.score.load import load_scoring_results
 from sentiflow.tasks.score.plan import plan_scoring
 from sentiflow.tasks.score.scorer import score_shard
 from sentiflow.tasks.score.shards import PredictionShards
-from sentiflow.tasks.score.load import load_scoring_results
 from sentiflow.tasks.warehouse.runs import RunRecord
 from tests.warehouse.builders import add_shard, register_model
 
@@ -87,8 +87,10 @@ def test_a_rewritten_lake_shard_invalidates_its_marker(lake):
 def test_partly_scored_shard_scores_only_the_rest(lake):
     run_once(lake, "run-1")
     with duckdb.connect(str(lake.warehouse)) as con:  # forget two predictions of source a
-        con.execute("delete from predictions where doc_id in (select doc_id from documents"
-                    " where text in ('dull', 'a great film'))")
+        con.execute(
+            "delete from predictions where doc_id in (select doc_id from documents"
+            " where text in ('dull', 'a great film'))"
+        )
     plan, results = run_once(lake, "run-2")
     assert [(len(w.skip_ids), w.documents) for w in plan.work] == [(1, 3)]
     assert [r.scored for r in results] == [2] and len(predictions(lake)) == 5

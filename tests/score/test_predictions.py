@@ -1,19 +1,19 @@
 """The prediction record and length-bucketed batching."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
 
-from sentiflow.tasks.models.loading import load_classifier
-from sentiflow.tasks.models.classifier import predict_proba
+from sentiflow.tasks.core.atomic import write_json
 from sentiflow.tasks.core.errors import UserError
+from sentiflow.tasks.models.classifier import predict_proba
+from sentiflow.tasks.models.loading import load_classifier
+from sentiflow.tasks.models.record import ModelRecord
 from sentiflow.tasks.score.batching import score_texts
 from sentiflow.tasks.score.predictions import PREDICTION_SCHEMA, predictions_table, sentiment_labels
-from sentiflow.tasks.core.atomic import write_json
-from sentiflow.tasks.models.record import ModelRecord
 
-NOW = datetime(2024, 1, 1, tzinfo=timezone.utc)
+NOW = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 def test_binary_model_rows_have_null_neutral_and_polarity():
@@ -53,9 +53,18 @@ class RecordingClassifier:
 
 
 def tiny_classifier(folder, temperature=1.0):
-    write_json(ModelRecord(model_id="t", base_model="tiny", kind="finetuned", format="torch",
-                           labels=["negative", "positive"], path="models/t", temperature=temperature)
-               .to_json(), folder / "sentiflow.json")
+    write_json(
+        ModelRecord(
+            model_id="t",
+            base_model="tiny",
+            kind="finetuned",
+            format="torch",
+            labels=["negative", "positive"],
+            path="models/t",
+            temperature=temperature,
+        ).to_json(),
+        folder / "sentiflow.json",
+    )
     return load_classifier(folder, device="cpu", threads=1)
 
 

@@ -16,8 +16,17 @@ NEGATIVE = ["awful terrible film", "horrible sad day", "bad boring acting", "dre
 
 # Settings that make the tiny BERT learn the toy set in ~30 steps on one thread.
 TINY_CONFIG = TrainConfig(
-    epochs=15, batch_size=16, lr=1e-2, warmup_ratio=0.0, max_seq_len=32, evals_per_epoch=1,
-    patience=0, checkpoint_every=10, log_every=5, threads=1, device="cpu",
+    epochs=15,
+    batch_size=16,
+    lr=1e-2,
+    warmup_ratio=0.0,
+    max_seq_len=32,
+    evals_per_epoch=1,
+    patience=0,
+    checkpoint_every=10,
+    log_every=5,
+    threads=1,
+    device="cpu",
 )
 
 
@@ -30,15 +39,25 @@ def toy_rows(repeat: int = 4) -> pd.DataFrame:
 
 def _split_frame(frame: pd.DataFrame, split: str) -> pd.DataFrame:
     frame = frame.reset_index(drop=True)
-    return pd.DataFrame({
-        "doc_id": [f"{split}-{i}" for i in range(len(frame))],
-        "text": frame["text"].astype(str), "text_original": frame["text"].astype(str),
-        "label": frame["label"].astype(str), "source": "toy", "cluster_id": [f"c{i}" for i in range(len(frame))],
-    })
+    return pd.DataFrame(
+        {
+            "doc_id": [f"{split}-{i}" for i in range(len(frame))],
+            "text": frame["text"].astype(str),
+            "text_original": frame["text"].astype(str),
+            "label": frame["label"].astype(str),
+            "source": "toy",
+            "cluster_id": [f"c{i}" for i in range(len(frame))],
+        }
+    )
 
 
-def write_dataset(home: Home, version: str = "v1", train: pd.DataFrame | None = None,
-                  validation: pd.DataFrame | None = None, test: pd.DataFrame | None = None) -> str:
+def write_dataset(
+    home: Home,
+    version: str = "v1",
+    train: pd.DataFrame | None = None,
+    validation: pd.DataFrame | None = None,
+    test: pd.DataFrame | None = None,
+) -> str:
     """Write a finished dataset version and point LATEST at it."""
     splits = {"train": train, "validation": validation, "test": test}
     labels: set[str] = set()

@@ -21,7 +21,9 @@ TOY_FLAGS = ["--epochs", "15", "--batch-size", "16", "--lr", "0.01", "--max-seq-
 def test_train_then_list_and_promote(prefect_harness, home, tiny_bert, monkeypatch):
     monkeypatch.setenv("COLUMNS", "160")  # rich tables size themselves to the terminal
     write_dataset(home)
-    result = runner.invoke(app, ["train", "--home", str(home.root), "--base-model", str(tiny_bert), *TOY_FLAGS, "--json"])
+    result = runner.invoke(
+        app, ["train", "--home", str(home.root), "--base-model", str(tiny_bert), *TOY_FLAGS, "--json"]
+    )
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     model_id = summary["model_id"]
@@ -69,9 +71,11 @@ def test_bad_inputs_are_one_line_errors_with_exit_2(tmp_path, tiny_bert):
 
 
 def test_models_list_needs_neither_prefect_nor_torch(tmp_path):
-    code = ("import sys; sys.argv = ['sentiflow', 'models', 'list', '--home', sys.argv[1]];"
-            "from sentiflow.flows.cli import main\ntry: main()\nexcept SystemExit: pass\n"
-            "heavy = [m for m in ('prefect', 'torch', 'transformers') if m in sys.modules]\n"
-            "assert not heavy, heavy")
+    code = (
+        "import sys; sys.argv = ['sentiflow', 'models', 'list', '--home', sys.argv[1]];"
+        "from sentiflow.flows.cli import main\ntry: main()\nexcept SystemExit: pass\n"
+        "heavy = [m for m in ('prefect', 'torch', 'transformers') if m in sys.modules]\n"
+        "assert not heavy, heavy"
+    )
     proc = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr[-2000:]

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from sentiflow.tasks.models.classifier import predict_proba
 from sentiflow.tasks.core.errors import UserError
 from sentiflow.tasks.models.calibration import calibration_report, fit_temperature
+from sentiflow.tasks.models.classifier import predict_proba
 from sentiflow.tasks.models.metrics import classification_metrics, evaluate_classifier, expected_calibration_error
 
 
@@ -86,7 +86,9 @@ class KeywordClassifier:
 
 def test_evaluate_classifier_works_on_any_classifier_and_applies_its_temperature():
     clf = KeywordClassifier()
-    m = evaluate_classifier(clf, ["good", "bad", "good too", "not good"], ["positive", "negative", "positive", "negative"])
+    m = evaluate_classifier(
+        clf, ["good", "bad", "good too", "not good"], ["positive", "negative", "positive", "negative"]
+    )
     assert m["accuracy"] == pytest.approx(0.75) and m["n"] == 4 and m["temperature"] == 2.0
     confidence = predict_proba(clf, ["good"]).max()
     assert confidence == pytest.approx(1 / (1 + np.exp(-2.0)))  # logit gap 4 at T = 2

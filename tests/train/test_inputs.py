@@ -82,13 +82,16 @@ def test_cuda_without_gpu(home, tiny_bert):
     assert "no CUDA GPU" in _error(home, str(tiny_bert), replace(TINY_CONFIG, device="cuda"))
 
 
-@pytest.mark.parametrize("overrides, expected", [
-    ({"epochs": 0}, "--epochs must be > 0"),
-    ({"batch_size": 0}, "--batch-size must be >= 1"),
-    ({"lr": 3}, "--lr must be between 0 and 1"),
-    ({"max_minutes": -1}, "--max-minutes must be > 0"),
-    ({"device": "tpu"}, "unknown --device 'tpu'"),
-])
+@pytest.mark.parametrize(
+    "overrides, expected",
+    [
+        ({"epochs": 0}, "--epochs must be > 0"),
+        ({"batch_size": 0}, "--batch-size must be >= 1"),
+        ({"lr": 3}, "--lr must be between 0 and 1"),
+        ({"max_minutes": -1}, "--max-minutes must be > 0"),
+        ({"device": "tpu"}, "unknown --device 'tpu'"),
+    ],
+)
 def test_bad_option_values(overrides, expected):
     with pytest.raises(UserError, match=expected):
         make_config("quick", **overrides)

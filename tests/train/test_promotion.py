@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import pytest
 
-from sentiflow.tasks.train.promotion import decide, promote_if_better
 from sentiflow.tasks.models.record import ModelRecord
+from sentiflow.tasks.train.promotion import decide, promote_if_better
 from sentiflow.tasks.warehouse.registry import get_model, production_model, register
 
 
 def _record(model_id: str, f1: float | None, dataset: str = "v1", labels=("negative", "positive")) -> ModelRecord:
     metrics = {} if f1 is None else {"test": {"macro_f1": f1, "accuracy": f1}}
-    return ModelRecord(model_id, "base", "finetuned", "torch", list(labels), f"models/{model_id}",
-                       dataset_version=dataset, metrics=metrics)
+    return ModelRecord(
+        model_id,
+        "base",
+        "finetuned",
+        "torch",
+        list(labels),
+        f"models/{model_id}",
+        dataset_version=dataset,
+        metrics=metrics,
+    )
 
 
 def _registered(home, model_id: str, f1: float | None, **kw) -> ModelRecord:
@@ -27,11 +35,14 @@ def test_first_model_becomes_production():
     assert d.promote and "first model" in d.reason
 
 
-@pytest.mark.parametrize("candidate, production, promote, reason", [
-    (0.81, 0.80, True, "beats production"),
-    (0.80, 0.80, False, "does not beat production"),  # a tie keeps the champion
-    (0.70, 0.80, False, "does not beat production"),
-])
+@pytest.mark.parametrize(
+    "candidate, production, promote, reason",
+    [
+        (0.81, 0.80, True, "beats production"),
+        (0.80, 0.80, False, "does not beat production"),  # a tie keeps the champion
+        (0.70, 0.80, False, "does not beat production"),
+    ],
+)
 def test_rule(candidate, production, promote, reason):
     d = decide(_record("new", candidate), _record("old", production), production)
     assert d.promote is promote and reason in d.reason

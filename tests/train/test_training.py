@@ -51,7 +51,9 @@ def test_metrics_json_fields(trained):
     metrics = json.loads((trained.plan.model_dir / "metrics.json").read_text())
     for split in ("validation", "test"):
         m = metrics[split]
-        assert {"n", "accuracy", "macro_f1", "ece", "ece_uncalibrated", "nll", "per_class", "confusion_matrix"} <= set(m)
+        assert {"n", "accuracy", "macro_f1", "ece", "ece_uncalibrated", "nll", "per_class", "confusion_matrix"} <= set(
+            m
+        )
         assert set(m["per_class"]) == {"negative", "positive"}
         assert {"precision", "recall", "f1", "support"} <= set(m["per_class"]["positive"])
         assert m["confusion_matrix"] == [[16, 0], [0, 16]]
@@ -63,9 +65,19 @@ def test_metrics_json_fields(trained):
 def test_model_card_fields(trained):
     card = (trained.plan.model_dir / "README.md").read_text()
     assert card.startswith("---\nlibrary_name: transformers\npipeline_tag: text-classification\n")
-    for needed in (f"base_model: {trained.plan.base_model_name}", "dataset version: `v1`", "## Hyperparameters",
-                   "| peak learning rate | 0.01 |", "## Metrics", "| test | 32 | 1.0000 | 1.0000 |",
-                   "Confusion matrix", "training time:", "hardware:", "## Intended use and limits", "temperature T ="):
+    for needed in (
+        f"base_model: {trained.plan.base_model_name}",
+        "dataset version: `v1`",
+        "## Hyperparameters",
+        "| peak learning rate | 0.01 |",
+        "## Metrics",
+        "| test | 32 | 1.0000 | 1.0000 |",
+        "Confusion matrix",
+        "training time:",
+        "hardware:",
+        "## Intended use and limits",
+        "temperature T =",
+    ):
         assert needed in card, needed
 
 

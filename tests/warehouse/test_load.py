@@ -5,9 +5,9 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
+from sentiflow.tasks.score.load import load_scoring_results
 from sentiflow.tasks.score.predictions import predictions_table
 from sentiflow.tasks.score.shards import PredictionShards
-from sentiflow.tasks.score.load import load_scoring_results
 from sentiflow.tasks.warehouse.runs import RunRecord, record_run
 from tests.warehouse.builders import NOW, add_shard
 
@@ -22,8 +22,9 @@ def pending_shard(home, lake_shard, run_id, model_id="m1", seed=0):
 
 def counts(home):
     with duckdb.connect(str(home.warehouse), read_only=True) as con:
-        return {t: con.execute(f"select count(*) from {t}").fetchall()[0][0]
-                for t in ("predictions", "documents", "runs")}
+        return {
+            t: con.execute(f"select count(*) from {t}").fetchall()[0][0] for t in ("predictions", "documents", "runs")
+        }
 
 
 def test_load_is_one_idempotent_transaction_with_lineage(home):
@@ -53,8 +54,12 @@ def test_load_is_one_idempotent_transaction_with_lineage(home):
     # a rerun over the same shards (re-created, as after a crash before their deletion) adds nothing
     for shard in (a, b):
         pending_shard(home, shard, "run-1")
-    again = load_scoring_results(home, "m1", RunRecord("run-2", "score").finish("completed"),
-                                 [str(a.relative_to(home.root)), str(b.relative_to(home.root))])
+    again = load_scoring_results(
+        home,
+        "m1",
+        RunRecord("run-2", "score").finish("completed"),
+        [str(a.relative_to(home.root)), str(b.relative_to(home.root))],
+    )
     assert (again.predictions_inserted, again.predictions_replaced, again.documents_inserted) == (0, 5, 0)
     assert counts(home) == {"predictions": 5, "documents": 5, "runs": 2}
 

@@ -60,10 +60,11 @@ WRITES = [
 @pytest.fixture
 def warehouse(home):
     with connect_rw(home.warehouse) as con:
-        con.execute("insert into runs values ('r1', 'score', '{\"a\": 1}', '2024-01-02 03:04:05+00',"
-                    " null, 'completed', '{\"documents_scored\": 3}')")
-        con.execute("insert into runs values ('r2', 'ingest', null, '2024-01-03 00:00:00+00', null,"
-                    " 'failed', null)")
+        con.execute(
+            "insert into runs values ('r1', 'score', '{\"a\": 1}', '2024-01-02 03:04:05+00',"
+            " null, 'completed', '{\"documents_scored\": 3}')"
+        )
+        con.execute("insert into runs values ('r2', 'ingest', null, '2024-01-03 00:00:00+00', null, 'failed', null)")
     return home.warehouse
 
 
@@ -82,11 +83,20 @@ def test_every_write_class_is_refused_in_one_line(warehouse, tmp_path, statement
     assert not any(p.name != "home" for p in tmp_path.iterdir())  # no file was written
 
 
-@pytest.mark.parametrize("statement", [
-    "insert into runs (run_id, flow, started_at, status) values ('x', 'f', now(), 'completed')",
-    "create table t (a int)", "drop table runs", "attach '{tmp}/o.duckdb'", "copy runs to '{tmp}/r.csv'",
-    "install httpfs", "load httpfs", "set threads = 1", "set lock_configuration = false",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "insert into runs (run_id, flow, started_at, status) values ('x', 'f', now(), 'completed')",
+        "create table t (a int)",
+        "drop table runs",
+        "attach '{tmp}/o.duckdb'",
+        "copy runs to '{tmp}/r.csv'",
+        "install httpfs",
+        "load httpfs",
+        "set threads = 1",
+        "set lock_configuration = false",
+    ],
+)
 def test_duckdb_itself_refuses_writes_on_the_read_only_connection(warehouse, tmp_path, statement):
     # below query's statement check: the connection alone must hold (read_only + sandbox config)
     with connect_ro(warehouse) as con, pytest.raises(duckdb.Error):
@@ -101,20 +111,29 @@ def test_reads_that_look_like_commands_are_allowed(warehouse):
     assert rows(warehouse, "explain select 1")
     # DuckDB parses a PIVOT without an IN list as a multi-statement; it is still a query
     assert rows(warehouse, "pivot (select flow from runs) on flow using count(*)") == [(1, 1)]
-    assert rows(warehouse, "-- by flow\nwith p as (pivot (select flow, status from runs) on status "
-                           "using count(*) group by flow) select * from p order by flow") == [("ingest", 0, 1), ("score", 1, 0)]
+    assert rows(
+        warehouse,
+        "-- by flow\nwith p as (pivot (select flow, status from runs) on status "
+        "using count(*) group by flow) select * from p order by flow",
+    ) == [("ingest", 0, 1), ("score", 1, 0)]
 
 
 def test_refusals_name_the_statement_as_written(warehouse):
-    for sql, named in [("install httpfs", "INSTALL/LOAD"), ("load httpfs", "INSTALL/LOAD"),
-                       ("export database 'x'", "EXPORT DATABASE")]:
+    for sql, named in [
+        ("install httpfs", "INSTALL/LOAD"),
+        ("load httpfs", "INSTALL/LOAD"),
+        ("export database 'x'", "EXPORT DATABASE"),
+    ]:
         with pytest.raises(UserError, match=f"refused: {named} is not allowed"):
             rows(warehouse, sql)
 
 
 def test_syntax_error_unknown_table_and_empty_sql_are_one_line(warehouse):
-    for sql, expected in [("selec 1", "syntax error"), ("select * from nope", "nope does not exist"),
-                          ("-- nothing", "no SQL statement")]:
+    for sql, expected in [
+        ("selec 1", "syntax error"),
+        ("select * from nope", "nope does not exist"),
+        ("-- nothing", "no SQL statement"),
+    ]:
         with pytest.raises(UserError, match=expected) as info:
             rows(warehouse, sql)
         assert "\n" not in str(info.value)
@@ -135,8 +154,12 @@ def test_formats_table_csv_json(warehouse, home):
     result = cli(sql, "--home", str(home.root), "--format", "json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data[0] == {"run_id": "r1", "flow": "score", "started_at": "2024-01-02T03:04:05+00:00",
-                       "counts": {"documents_scored": 3}}  # a JSON column comes back as JSON
+    assert data[0] == {
+        "run_id": "r1",
+        "flow": "score",
+        "started_at": "2024-01-02T03:04:05+00:00",
+        "counts": {"documents_scored": 3},
+    }  # a JSON column comes back as JSON
     assert json.loads(cli(sql, "--home", str(home.root), "--json").stdout) == data
     assert json.loads(cli("select 1 where false", "--home", str(home.root), "--json").stdout) == []
 
@@ -201,8 +224,9 @@ con.execute("commit")
 
 def hold_write_lock(path):
     """A separate process holding the warehouse's write lock (as a load does) until released."""
-    proc = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(path)],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     assert proc.stdout.readline().strip() == "locked"
     return proc
 
@@ -217,13 +241,18 @@ def test_a_running_load_makes_query_wait_then_fail_clearly(warehouse, home):
     holder = hold_write_lock(warehouse)
     try:
         env = {**os.environ, "SENTIFLOW_QUERY_WAIT_SECONDS": "0.3"}
-        proc = subprocess.run([SENTIFLOW, "query", "select 1", "--home", str(home.root)],
-                              capture_output=True, text=True, env=env)
+        proc = subprocess.run(
+            [SENTIFLOW, "query", "select 1", "--home", str(home.root)], capture_output=True, text=True, env=env
+        )
         assert proc.returncode == 2
         assert "waiting up to 0.3s" in proc.stderr and "busy" in proc.stderr.splitlines()[-1]
 
-        waiting = subprocess.Popen([SENTIFLOW, "query", "select count(*) from runs", "--home", str(home.root),
-                                    "--format", "csv"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        waiting = subprocess.Popen(
+            [SENTIFLOW, "query", "select count(*) from runs", "--home", str(home.root), "--format", "csv"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         assert "waiting up to 30s" in waiting.stderr.readline()  # the default wait, while locked
         release(holder)
         out, _ = waiting.communicate(timeout=60)
@@ -248,10 +277,16 @@ def test_connect_ro_raises_busy_after_the_wait(warehouse):
 def test_query_answers_fast_without_prefect_or_torch(warehouse, home):
     start = time.monotonic()
     proc = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c",
-         f"import sys; sys.argv = ['sentiflow', 'query', 'select 1', '--home', {str(home.root)!r}];"
-         "from sentiflow.flows.cli import main; main()"],
-        capture_output=True, text=True,
+        [
+            sys.executable,
+            "-X",
+            "importtime",
+            "-c",
+            f"import sys; sys.argv = ['sentiflow', 'query', 'select 1', '--home', {str(home.root)!r}];"
+            "from sentiflow.flows.cli import main; main()",
+        ],
+        capture_output=True,
+        text=True,
     )
     elapsed = time.monotonic() - start
     assert proc.returncode == 0, proc.stderr[-2000:]

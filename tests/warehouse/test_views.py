@@ -4,7 +4,7 @@ in a plain DuckDB client with no sentiflow code."""
 import json
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import duckdb
 import pandas as pd
@@ -14,7 +14,7 @@ from sentiflow.tasks.warehouse.db import connect_rw
 from sentiflow.tasks.warehouse.named_queries import list_named_queries, named_query
 from sentiflow.tasks.warehouse.query import open_query
 
-T0 = datetime(2024, 3, 1, 23, 30, tzinfo=timezone.utc)  # late evening: the UTC day must count
+T0 = datetime(2024, 3, 1, 23, 30, tzinfo=UTC)  # late evening: the UTC day must count
 DOCS = [  # doc_id, source, text, created_at (None: the ingest time decides the day)
     ("d1", "a", "love it", T0),
     ("d2", "a", "hate it", T0 + timedelta(hours=1)),
@@ -23,7 +23,7 @@ DOCS = [  # doc_id, source, text, created_at (None: the ingest time decides the 
     ("d5", "b", "awful", T0),
     ("d6", "b", "unscored", T0),
 ]
-INGESTED = datetime(2024, 3, 5, 8, 0, tzinfo=timezone.utc)
+INGESTED = datetime(2024, 3, 5, 8, 0, tzinfo=UTC)
 PREDICTIONS = [  # doc_id, model_id, label, p_negative, p_neutral, p_positive
     ("d1", "prod", "positive", 0.1, None, 0.9),
     ("d2", "prod", "negative", 0.8, None, 0.2),
@@ -41,8 +41,10 @@ PREDICTIONS = [  # doc_id, model_id, label, p_negative, p_neutral, p_positive
 @pytest.fixture
 def warehouse(home):
     with connect_rw(home.warehouse) as con:
-        for model_id, stage, labels in [("prod", "production", ["negative", "positive"]),
-                                        ("cand", "candidate", ["negative", "neutral", "positive"])]:
+        for model_id, stage, labels in [
+            ("prod", "production", ["negative", "positive"]),
+            ("cand", "candidate", ["negative", "neutral", "positive"]),
+        ]:
             con.execute(
                 "insert into models (model_id, base_model, kind, format, labels, path, created_at, stage)"
                 " values (?, 'tiny', 'finetuned', 'torch', ?, ?, ?, ?)",
@@ -55,19 +57,24 @@ def warehouse(home):
         )
         con.executemany(
             "insert into predictions values (?, ?, 'r1', ?, ?, ?, ?, ?, ?, ?)",
-            [[d, m, label, max(x for x in (pn, pu, pp) if x is not None), pn, pu, pp, pp - pn, INGESTED]
-             for d, m, label, pn, pu, pp in PREDICTIONS],
+            [
+                [d, m, label, max(x for x in (pn, pu, pp) if x is not None), pn, pu, pp, pp - pn, INGESTED]
+                for d, m, label, pn, pu, pp in PREDICTIONS
+            ],
         )
-        con.execute("insert into runs values ('r1', 'score', '{}', ?, ?, 'completed', '{\"n\": 10}')",
-                    [INGESTED, INGESTED + timedelta(seconds=3)])
+        con.execute(
+            "insert into runs values ('r1', 'score', '{}', ?, ?, 'completed', '{\"n\": 10}')",
+            [INGESTED, INGESTED + timedelta(seconds=3)],
+        )
     return home.warehouse
 
 
 def frames():
     documents = pd.DataFrame(DOCS, columns=["doc_id", "source", "text", "created_at"])
     documents["ingested_at"] = INGESTED
-    predictions = pd.DataFrame(PREDICTIONS, columns=["doc_id", "model_id", "label", "p_negative",
-                                                     "p_neutral", "p_positive"])
+    predictions = pd.DataFrame(
+        PREDICTIONS, columns=["doc_id", "model_id", "label", "p_negative", "p_neutral", "p_positive"]
+    )
     predictions["polarity"] = predictions.p_positive - predictions.p_negative
     predictions["confidence"] = predictions[["p_negative", "p_neutral", "p_positive"]].max(axis=1)
     return documents, predictions
@@ -106,10 +113,18 @@ def test_sentiment_by_source_day_counts_by_utc_day(warehouse):
     latest["day"] = [pd.Timestamp(t).tz_convert("UTC").normalize().tz_localize(None) for t in when]
     rows = []
     for (source, day), g in latest.groupby(["source", "day"]):
-        rows.append({"source": source, "day": day, "documents": len(g),
-                     "negative": (g.label == "negative").sum(), "neutral": (g.label == "neutral").sum(),
-                     "positive": (g.label == "positive").sum(), "mean_polarity": g.polarity.mean(),
-                     "mean_confidence": g.confidence.mean()})
+        rows.append(
+            {
+                "source": source,
+                "day": day,
+                "documents": len(g),
+                "negative": (g.label == "negative").sum(),
+                "neutral": (g.label == "neutral").sum(),
+                "positive": (g.label == "positive").sum(),
+                "mean_polarity": g.polarity.mean(),
+                "mean_confidence": g.confidence.mean(),
+            }
+        )
     expected = pd.DataFrame(rows)
     actual = view(warehouse, "select * from sentiment_by_source_day")
     assert len(expected) == 4  # a: Mar 1, Mar 2 (d2 crosses midnight UTC), Mar 5 (d3: ingest day)
@@ -121,9 +136,12 @@ def test_model_agreement_per_label(warehouse):
     pairs = predictions.merge(predictions, on="doc_id", suffixes=("_a", "_b"))
     pairs = pairs[pairs.model_id_a != pairs.model_id_b]
     pairs["agreed"] = pairs.label_a == pairs.label_b
-    expected = (pairs.groupby(["model_id_a", "model_id_b", "label_a"])
-                .agg(documents=("agreed", "size"), agreed=("agreed", "sum")).reset_index()
-                .rename(columns={"model_id_a": "model_a", "model_id_b": "model_b", "label_a": "label"}))
+    expected = (
+        pairs.groupby(["model_id_a", "model_id_b", "label_a"])
+        .agg(documents=("agreed", "size"), agreed=("agreed", "sum"))
+        .reset_index()
+        .rename(columns={"model_id_a": "model_a", "model_id_b": "model_b", "label_a": "label"})
+    )
     expected["agreement"] = expected.agreed / expected.documents
     actual = view(warehouse, "select * from model_agreement")
     same(actual, expected, ["model_a", "model_b", "label"])
@@ -143,13 +161,17 @@ def test_named_query_sentiment_by_source(warehouse):
     for model in ("production", "cand"):
         model_id = "prod" if model == "production" else model
         scored = predictions[predictions.model_id == model_id].merge(documents, on="doc_id")
-        expected = scored.groupby("source").agg(
-            documents=("doc_id", "size"),
-            share_negative=("label", lambda s: round((s == "negative").mean(), 3)),
-            share_neutral=("label", lambda s: round((s == "neutral").mean(), 3)),
-            share_positive=("label", lambda s: round((s == "positive").mean(), 3)),
-            mean_polarity=("polarity", lambda s: round(s.mean(), 3)),
-        ).reset_index()
+        expected = (
+            scored.groupby("source")
+            .agg(
+                documents=("doc_id", "size"),
+                share_negative=("label", lambda s: round((s == "negative").mean(), 3)),
+                share_neutral=("label", lambda s: round((s == "neutral").mean(), 3)),
+                share_positive=("label", lambda s: round((s == "positive").mean(), 3)),
+                mean_polarity=("polarity", lambda s: round(s.mean(), 3)),
+            )
+            .reset_index()
+        )
         same(query(warehouse, "sentiment_by_source", model=model), expected, ["source"])
 
 
@@ -161,7 +183,8 @@ def test_named_query_most_negative_orders_and_filters(warehouse):
 def test_named_query_model_comparison(warehouse):
     _, predictions = frames()
     pairs = predictions[predictions.model_id == "prod"].merge(
-        predictions[predictions.model_id == "cand"], on="doc_id", suffixes=("_a", "_b"))
+        predictions[predictions.model_id == "cand"], on="doc_id", suffixes=("_a", "_b")
+    )
     expected = pairs.groupby(["label_a", "label_b"]).size().reset_index(name="documents")
     actual = query(warehouse, "model_comparison", model_a="production", model_b="cand")
     same(actual, expected, ["label_a", "label_b"])
@@ -187,8 +210,12 @@ def test_named_queries_declare_exactly_the_parameters_they_use():
 
 def test_keys_are_unique_and_not_null(warehouse):
     with duckdb.connect(str(warehouse)) as con:
-        for table, key in [("predictions", "doc_id, model_id"), ("documents", "doc_id"),
-                           ("runs", "run_id"), ("models", "model_id")]:
+        for table, key in [
+            ("predictions", "doc_id, model_id"),
+            ("documents", "doc_id"),
+            ("runs", "run_id"),
+            ("models", "model_id"),
+        ]:
             dupes = con.execute(f"select count(*) - count(distinct ({key})) from {table}").fetchall()[0][0]
             assert dupes == 0, table
         with pytest.raises(duckdb.ConstraintException):
@@ -196,8 +223,10 @@ def test_keys_are_unique_and_not_null(warehouse):
         with pytest.raises(duckdb.ConstraintException):
             con.execute("insert into predictions values (null, 'm', 'r', 'positive', 1, 0, null, 1, 1, now())")
         with pytest.raises(duckdb.ConstraintException):
-            con.execute("insert into documents (doc_id, text, source, ingested_at, origin, loaded_at)"
-                        " values ('d1', 'again', 'a', now(), 'x', now())")
+            con.execute(
+                "insert into documents (doc_id, text, source, ingested_at, origin, loaded_at)"
+                " values ('d1', 'again', 'a', now(), 'x', now())"
+            )
 
 
 PLAIN_CLIENT = """
@@ -213,9 +242,14 @@ def test_every_view_works_in_a_plain_duckdb_client_from_anywhere(warehouse, tmp_
     moved = tmp_path / "elsewhere" / "copy.duckdb"  # the home moved: nothing may point back
     moved.parent.mkdir()
     moved.write_bytes(warehouse.read_bytes())
-    proc = subprocess.run([sys.executable, "-I", "-c", PLAIN_CLIENT, str(moved)],
-                          capture_output=True, text=True, cwd=tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-I", "-c", PLAIN_CLIENT, str(moved)], capture_output=True, text=True, cwd=tmp_path
+    )
     assert proc.returncode == 0, proc.stderr
     counts = json.loads(proc.stdout)
-    assert counts == {"all_predictions": 10, "latest_predictions": 5, "model_agreement": 5,
-                      "sentiment_by_source_day": 4}
+    assert counts == {
+        "all_predictions": 10,
+        "latest_predictions": 5,
+        "model_agreement": 5,
+        "sentiment_by_source_day": 4,
+    }

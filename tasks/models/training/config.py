@@ -53,7 +53,7 @@ class TrainConfig:
         blob = json.dumps([self.recipe(), *parts], sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:8]
 
-    def validate(self) -> "TrainConfig":
+    def validate(self) -> TrainConfig:
         """Raise a one-line UserError for values that cannot work."""
         checks = [
             (self.epochs > 0, "--epochs must be > 0"),
@@ -79,9 +79,17 @@ _NOT_RECIPE = {"max_minutes", "checkpoint_every", "log_every", "device", "thread
 # `full` is a real fine-tune: 3 epochs, 128 tokens, early stopping.
 PROFILES: dict[str, TrainConfig] = {
     "quick": TrainConfig(
-        epochs=1.0, batch_size=32, lr=1e-4, max_seq_len=64, max_steps=250,
-        max_train_examples=8_000, max_eval_examples=1_000, evals_per_epoch=1,
-        max_minutes=3.0, checkpoint_every=100, log_every=10,
+        epochs=1.0,
+        batch_size=32,
+        lr=1e-4,
+        max_seq_len=64,
+        max_steps=250,
+        max_train_examples=8_000,
+        max_eval_examples=1_000,
+        evals_per_epoch=1,
+        max_minutes=3.0,
+        checkpoint_every=100,
+        log_every=10,
     ),
     "full": TrainConfig(),
 }

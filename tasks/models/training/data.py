@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+
 @dataclass
 class EncodedSplit:
     """Token ids (truncated, unpadded) and label ids of one split, in row order."""

@@ -18,14 +18,18 @@ from typing import Any
 
 import numpy as np
 
+from sentiflow.tasks.models.batching import padding_share, shuffled_length_batches
+from sentiflow.tasks.models.metrics import classification_metrics
 from sentiflow.tasks.models.training.checkpoint import (
-    BEST_WEIGHTS, latest_checkpoint, load_checkpoint, load_weights, save_checkpoint, save_weights,
+    BEST_WEIGHTS,
+    latest_checkpoint,
+    load_checkpoint,
+    load_weights,
+    save_checkpoint,
+    save_weights,
 )
 from sentiflow.tasks.models.training.config import TrainConfig
 from sentiflow.tasks.models.training.data import EncodedSplit, collate
-from sentiflow.tasks.models.batching import shuffled_length_batches, padding_share
-from sentiflow.tasks.models.metrics import classification_metrics
-
 
 NLL_MIN_GAIN = 1e-4  # validation loss drop (nats) that counts as a gain when macro-F1 ties
 
@@ -98,7 +102,8 @@ def make_optimizer(model: Any, config: TrainConfig, total_steps: int) -> tuple[A
         fused=True,  # one kernel for all parameters: 5x faster steps on CPU than the for-loop version
     )
     schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: lr_factor(step, total_steps, config.warmup_ratio))
+        optimizer, lambda step: lr_factor(step, total_steps, config.warmup_ratio)
+    )
     return optimizer, schedule
 
 
@@ -110,8 +115,9 @@ def lr_factor(step: int, total: int, warmup_ratio: float) -> float:
     return max(0.0, (total - step) / max(1, total - warmup))
 
 
-def validation_metrics(model: Any, tokenizer: Any, split: EncodedSplit, labels: Sequence[str], device: str,
-                       max_len: int, batch_size: int) -> dict[str, Any]:
+def validation_metrics(
+    model: Any, tokenizer: Any, split: EncodedSplit, labels: Sequence[str], device: str, max_len: int, batch_size: int
+) -> dict[str, Any]:
     """Macro-F1 and friends of the model as it is now (eval mode, inference_mode)."""
     from sentiflow.tasks.models.torch_backend import TorchClassifier
 
@@ -123,8 +129,16 @@ def validation_metrics(model: Any, tokenizer: Any, split: EncodedSplit, labels: 
     return classification_metrics(logits, np.array(split.label_ids), labels)
 
 
-def _header(train: EncodedSplit, validation: EncodedSplit, config: TrainConfig, labels: Sequence[str],
-            device: str, per_epoch: int, total: int, resumed: int | None) -> TrainEvent:
+def _header(
+    train: EncodedSplit,
+    validation: EncodedSplit,
+    config: TrainConfig,
+    labels: Sequence[str],
+    device: str,
+    per_epoch: int,
+    total: int,
+    resumed: int | None,
+) -> TrainEvent:
     import torch
 
     budget = f"{config.max_minutes:g} min" if config.max_minutes else "none"
@@ -140,17 +154,38 @@ def _header(train: EncodedSplit, validation: EncodedSplit, config: TrainConfig, 
         lines.append(f"resuming from checkpoint at step {resumed}")
     for i in range(min(3, len(train))):
         lines.append(f"  sample: [{labels[train.label_ids[i]]}] {train.texts[i][:90]!r}")
-    return TrainEvent("header", resumed or 0, total, "\n".join(lines),
-                      {"examples": len(train), "batch_size": config.batch_size, "total_steps": total})
+    return TrainEvent(
+        "header",
+        resumed or 0,
+        total,
+        "\n".join(lines),
+        {"examples": len(train), "batch_size": config.batch_size, "total_steps": total},
+    )
 
 
 class _TrainingRun:
     """One invocation of the loop: the model, its optimizer, the loop state and the reporting."""
 
-    def __init__(self, model: Any, tokenizer: Any, train: EncodedSplit, validation: EncodedSplit,
-                 labels: Sequence[str], config: TrainConfig, device: str, work_dir: Path, on_event: EventSink):
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any,
+        train: EncodedSplit,
+        validation: EncodedSplit,
+        labels: Sequence[str],
+        config: TrainConfig,
+        device: str,
+        work_dir: Path,
+        on_event: EventSink,
+    ):
         self.model, self.tokenizer, self.train, self.validation = model, tokenizer, train, validation
-        self.labels, self.config, self.device, self.work_dir, self.on_event = list(labels), config, device, work_dir, on_event
+        self.labels, self.config, self.device, self.work_dir, self.on_event = (
+            list(labels),
+            config,
+            device,
+            work_dir,
+            on_event,
+        )
         self.per_epoch, self.total, self.eval_every = plan_steps(len(train), config)
         self.optimizer, self.scheduler = make_optimizer(model, config, self.total)
         self.state = LoopState()
@@ -203,20 +238,31 @@ class _TrainingRun:
         weighted, samples, seconds = self._window
         rate = samples / max(seconds, 1e-9)  # training steps only, not evaluation
         loss = weighted / samples
-        self.on_event(TrainEvent(
-            "progress", self.state.step, self.total,
-            f"step {self.state.step}/{self.total} epoch {self.state.step / self.per_epoch:.2f} loss {loss:.4f} "
-            f"lr {self.scheduler.get_last_lr()[0]:.2e} {rate:.0f} samples/s "
-            f"elapsed {(time.monotonic() - self.started) / 60:.1f} min",
-            {"loss": loss, "samples_per_second": rate},
-        ))
+        self.on_event(
+            TrainEvent(
+                "progress",
+                self.state.step,
+                self.total,
+                f"step {self.state.step}/{self.total} epoch {self.state.step / self.per_epoch:.2f} loss {loss:.4f} "
+                f"lr {self.scheduler.get_last_lr()[0]:.2e} {rate:.0f} samples/s "
+                f"elapsed {(time.monotonic() - self.started) / 60:.1f} min",
+                {"loss": loss, "samples_per_second": rate},
+            )
+        )
         self._window = [0.0, 0, 0.0]
 
     def evaluate(self) -> None:
         """Validation pass; a new best is saved to best.safetensors."""
         config, state = self.config, self.state
-        metrics = validation_metrics(self.model, self.tokenizer, self.validation, self.labels, self.device,
-                                     config.max_seq_len, max(64, 2 * config.batch_size))
+        metrics = validation_metrics(
+            self.model,
+            self.tokenizer,
+            self.validation,
+            self.labels,
+            self.device,
+            config.max_seq_len,
+            max(64, 2 * config.batch_size),
+        )
         record = {k: metrics[k] for k in ("accuracy", "macro_f1", "nll")} | {"step": state.step}
         state.history.append(record)
         # small validation sets tie on macro-F1 often (e.g. at 1.0); then lower loss wins
@@ -228,10 +274,16 @@ class _TrainingRun:
             save_weights(self.model, self.work_dir / BEST_WEIGHTS)
         else:
             state.evals_without_gain += 1
-        self.on_event(TrainEvent(
-            "eval", state.step, self.total,
-            f"step {state.step}/{self.total} validation accuracy {metrics['accuracy']:.4f} macro-F1 "
-            f"{metrics['macro_f1']:.4f} loss {metrics['nll']:.4f}{' (best so far)' if better else ''}", record))
+        self.on_event(
+            TrainEvent(
+                "eval",
+                state.step,
+                self.total,
+                f"step {state.step}/{self.total} validation accuracy {metrics['accuracy']:.4f} macro-F1 "
+                f"{metrics['macro_f1']:.4f} loss {metrics['nll']:.4f}{' (best so far)' if better else ''}",
+                record,
+            )
+        )
 
     def after_step(self) -> str:
         """Evaluate, checkpoint and decide: 'continue', 'early stopping' or 'time budget'."""
@@ -259,26 +311,51 @@ class _TrainingRun:
         if state.best_step != state.step:
             load_weights(self.model, self.work_dir / BEST_WEIGHTS)
         if stop_reason == "time budget":
-            why = (f"stopped at the time budget ({config.max_minutes:g} min) after step {state.step}/{self.total}; "
-                   "`--resume` continues from here")
+            why = (
+                f"stopped at the time budget ({config.max_minutes:g} min) after step {state.step}/{self.total}; "
+                "`--resume` continues from here"
+            )
         elif stop_reason == "early stopping":
-            why = f"stopped early at step {state.step}/{self.total}: no validation gain in {config.patience} evaluations"
+            why = (
+                f"stopped early at step {state.step}/{self.total}: no validation gain in {config.patience} evaluations"
+            )
         else:
             why = f"finished {state.step}/{self.total} steps"
-        self.on_event(TrainEvent("stop", state.step, self.total,
-                                 f"{why}; kept the best checkpoint: step {state.best_step}, "
-                                 f"validation macro-F1 {state.best_macro_f1:.4f}", {"stop_reason": stop_reason}))
+        self.on_event(
+            TrainEvent(
+                "stop",
+                state.step,
+                self.total,
+                f"{why}; kept the best checkpoint: step {state.best_step}, "
+                f"validation macro-F1 {state.best_macro_f1:.4f}",
+                {"stop_reason": stop_reason},
+            )
+        )
         return LoopResult(
-            steps=state.step, total_steps=self.total, stop_reason=stop_reason, best_step=state.best_step,
-            best_validation_macro_f1=state.best_macro_f1, train_seconds=round(state.train_seconds, 2),
+            steps=state.step,
+            total_steps=self.total,
+            stop_reason=stop_reason,
+            best_step=state.best_step,
+            best_validation_macro_f1=state.best_macro_f1,
+            train_seconds=round(state.train_seconds, 2),
             samples_per_second=round(state.samples / max(state.train_seconds, 1e-9), 1),
-            resumed_from_step=resumed, history=state.history,
+            resumed_from_step=resumed,
+            history=state.history,
         )
 
 
-def run_training(model: Any, tokenizer: Any, train: EncodedSplit, validation: EncodedSplit,
-                 labels: Sequence[str], config: TrainConfig, device: str, work_dir: Path,
-                 resume: bool = False, on_event: EventSink = lambda e: None) -> LoopResult:
+def run_training(
+    model: Any,
+    tokenizer: Any,
+    train: EncodedSplit,
+    validation: EncodedSplit,
+    labels: Sequence[str],
+    config: TrainConfig,
+    device: str,
+    work_dir: Path,
+    resume: bool = False,
+    on_event: EventSink = lambda e: None,
+) -> LoopResult:
     """Train `model` in place; on return it holds the best weights seen on validation."""
     run = _TrainingRun(model, tokenizer, train, validation, labels, config, device, work_dir, on_event)
     resumed = run.restore(resume)

@@ -29,9 +29,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sentiflow.tasks.models.batching import shuffled_length_batches
 from sentiflow.tasks.models.training.config import TrainConfig
 from sentiflow.tasks.models.training.data import EncodedSplit, collate
-from sentiflow.tasks.models.batching import shuffled_length_batches
 from sentiflow.tasks.models.training.loop import lr_factor, make_optimizer, plan_steps
 
 if TYPE_CHECKING:
@@ -72,20 +72,23 @@ class TrainingLog:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "steps": self.steps, "planned_steps": self.planned_steps, "replanned_from": self.replanned_from,
+            "steps": self.steps,
+            "planned_steps": self.planned_steps,
+            "replanned_from": self.replanned_from,
             "seconds": round(self.seconds, 1),
-            "loss_first": round(self.first_loss, 5), "loss_last": round(self.last_loss, 5),
+            "loss_first": round(self.first_loss, 5),
+            "loss_last": round(self.last_loss, 5),
             "stopped_by_time": self.stopped_by_time,
         }
 
 
 def distillation_loss(
-    student_logits: "torch.Tensor",
-    teacher_logits: "torch.Tensor",
-    labels: "torch.Tensor",
+    student_logits: torch.Tensor,
+    teacher_logits: torch.Tensor,
+    labels: torch.Tensor,
     alpha: float,
     temperature: float,
-) -> "torch.Tensor":
+) -> torch.Tensor:
     """alpha * KL(soft targets) * T^2 + (1 - alpha) * cross-entropy(hard labels)."""
     import torch.nn.functional as F
 
@@ -101,12 +104,12 @@ def distillation_loss(
 class SoftTargets:
     """The teacher's logits for each training row, computed when the row is first batched."""
 
-    def __init__(self, teacher: "PreTrainedModel | None", rows: int, labels: int) -> None:
+    def __init__(self, teacher: PreTrainedModel | None, rows: int, labels: int) -> None:
         self.teacher = teacher.eval() if teacher is not None else None
         self.logits = np.full((rows, labels), np.nan, dtype=np.float32)
 
     @classmethod
-    def from_logits(cls, logits: np.ndarray) -> "SoftTargets":
+    def from_logits(cls, logits: np.ndarray) -> SoftTargets:
         """Targets known in advance (no teacher model needed)."""
         targets = cls(None, *np.asarray(logits).shape)
         targets.logits[:] = logits
@@ -117,7 +120,7 @@ class SoftTargets:
         """Rows whose targets exist."""
         return int((~np.isnan(self.logits[:, 0])).sum())
 
-    def for_batch(self, rows: list[int], inputs: dict[str, "torch.Tensor"]) -> "torch.Tensor":
+    def for_batch(self, rows: list[int], inputs: dict[str, torch.Tensor]) -> torch.Tensor:
         import torch
 
         missing = np.isnan(self.logits[rows, 0])
@@ -136,7 +139,7 @@ def steps_in_budget(done: int, elapsed: float, budget_seconds: float, planned: i
 
 
 def train_student(
-    student: "PreTrainedModel",
+    student: PreTrainedModel,
     pad_id: int,
     train: EncodedSplit,
     targets: SoftTargets,
@@ -187,16 +190,20 @@ def train_student(
             result.losses.append(float(np.mean(running)))
             running = []
             if log and len(result.losses) % 4 == 0:  # about every fifth of the run
-                log(f"step {result.steps}/{result.planned_steps} loss {result.last_loss:.4f} "
-                    f"({time.monotonic() - started:.0f}s)")
+                log(
+                    f"step {result.steps}/{result.planned_steps} loss {result.last_loss:.4f} "
+                    f"({time.monotonic() - started:.0f}s)"
+                )
         if recipe.max_minutes is not None:
             elapsed = time.monotonic() - started
             if result.steps % replan_every == 0:
                 fitted = steps_in_budget(result.steps, elapsed, recipe.max_minutes * 60, planned)
                 if fitted != result.planned_steps:
                     if log and abs(fitted - result.planned_steps) > 0.05 * result.planned_steps:
-                        log(f"time budget: {elapsed / result.steps:.2f} s/step, so {fitted} of {planned} planned "
-                            f"steps fit in {recipe.max_minutes:g} min")
+                        log(
+                            f"time budget: {elapsed / result.steps:.2f} s/step, so {fitted} of {planned} planned "
+                            f"steps fit in {recipe.max_minutes:g} min"
+                        )
                     result.planned_steps, result.replanned_from = fitted, planned
             result.stopped_by_time = elapsed > recipe.max_minutes * 60 and result.steps < result.planned_steps
     if running:
