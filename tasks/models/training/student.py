@@ -21,7 +21,6 @@ was a third of what the budget allowed in one SST-2 run.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,25 +29,19 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sentiflow.tasks.models.batching import shuffled_length_batches
-from sentiflow.tasks.models.training.config import TrainConfig
+from sentiflow.tasks.models.training.config import StudentTrainingConfig
 from sentiflow.tasks.models.training.data import EncodedSplit, collate
-from sentiflow.tasks.models.training.loop import lr_factor, make_optimizer, plan_steps
+from sentiflow.tasks.models.training.losses import SoftTargets, distillation_loss
+from sentiflow.tasks.models.training.schedule import (
+    TIMING_STEPS,
+    lr_factor,
+    make_optimizer,
+    plan_steps,
+    steps_in_budget,
+)
 
 if TYPE_CHECKING:
-    import torch
     from transformers import PreTrainedModel
-
-TIMING_STEPS = 20  # fewest steps between two re-plans of the schedule under a time budget
-BUDGET_SHARE = 0.9  # of max_minutes planned for steps; the rest absorbs the machine's jitter
-
-
-@dataclass(frozen=True)
-class StudentTrainingConfig:
-    """The optimisation recipe (epochs, lr, batch size, max_minutes...) plus the KD loss mix."""
-
-    recipe: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=2.0, lr=1e-4))
-    alpha: float = 0.5  # weight of the soft-target term; 1.0 = soft targets only
-    temperature: float = 2.0  # softening of both distributions in the KL term (DistilBERT: 2)
 
 
 @dataclass
@@ -82,62 +75,6 @@ class TrainingLog:
         }
 
 
-def distillation_loss(
-    student_logits: torch.Tensor,
-    teacher_logits: torch.Tensor,
-    labels: torch.Tensor,
-    alpha: float,
-    temperature: float,
-) -> torch.Tensor:
-    """alpha * KL(soft targets) * T^2 + (1 - alpha) * cross-entropy(hard labels)."""
-    import torch.nn.functional as F
-
-    soft = F.kl_div(
-        F.log_softmax(student_logits / temperature, dim=-1),
-        F.softmax(teacher_logits / temperature, dim=-1),
-        reduction="batchmean",
-    ) * (temperature**2)
-    hard = F.cross_entropy(student_logits, labels)
-    return alpha * soft + (1.0 - alpha) * hard
-
-
-class SoftTargets:
-    """The teacher's logits for each training row, computed when the row is first batched."""
-
-    def __init__(self, teacher: PreTrainedModel | None, rows: int, labels: int) -> None:
-        self.teacher = teacher.eval() if teacher is not None else None
-        self.logits = np.full((rows, labels), np.nan, dtype=np.float32)
-
-    @classmethod
-    def from_logits(cls, logits: np.ndarray) -> SoftTargets:
-        """Targets known in advance (no teacher model needed)."""
-        targets = cls(None, *np.asarray(logits).shape)
-        targets.logits[:] = logits
-        return targets
-
-    @property
-    def scored(self) -> int:
-        """Rows whose targets exist."""
-        return int((~np.isnan(self.logits[:, 0])).sum())
-
-    def for_batch(self, rows: list[int], inputs: dict[str, torch.Tensor]) -> torch.Tensor:
-        import torch
-
-        missing = np.isnan(self.logits[rows, 0])
-        if missing.any():
-            if self.teacher is None:
-                raise ValueError("soft targets missing for some rows and no teacher to compute them")
-            with torch.inference_mode():  # the whole batch: its padding is the same as when training
-                self.logits[rows] = self.teacher(**inputs).logits.float().numpy()
-        return torch.from_numpy(self.logits[rows])
-
-
-def steps_in_budget(done: int, elapsed: float, budget_seconds: float, planned: int) -> int:
-    """How many steps fit in the budget at the pace so far (at least one more, at most planned)."""
-    fit = math.floor(budget_seconds * BUDGET_SHARE * done / max(elapsed, 1e-9))
-    return min(planned, max(done + 1, fit))
-
-
 def train_student(
     student: PreTrainedModel,
     pad_id: int,
@@ -154,7 +91,7 @@ def train_student(
     recipe = config.recipe
     torch.manual_seed(recipe.seed)
     per_epoch, planned, _ = plan_steps(len(train), recipe)
-    optimizer, _ = make_optimizer(student, recipe, planned)  # its schedule is fixed; ours may shrink
+    optimizer = make_optimizer(student, recipe)
     if log:
         log(
             f"training {len(train)} examples, batch {recipe.batch_size}, {planned} steps "
