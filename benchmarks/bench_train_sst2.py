@@ -107,7 +107,8 @@ def ours_seconds_per_step(frame: Any, args: argparse.Namespace, work: Path) -> l
 
     from sentiflow.tasks.models.training.config import make_config
     from sentiflow.tasks.models.training.data import encode_split
-    from sentiflow.tasks.models.training.loop import Validation, run_training
+    from sentiflow.tasks.models.training.loop import run_training
+    from sentiflow.tasks.models.training.validation import Validation
     from sentiflow.tasks.train.inputs import bundled_base_model
 
     labels = ["negative", "positive"]

@@ -124,7 +124,8 @@ def train_model(plan: TrainPlan, on_event: EventSink = lambda e: None) -> dict[s
 
     from sentiflow.tasks.models.runtime import pick_device
     from sentiflow.tasks.models.training.data import encode_split, sample_rows
-    from sentiflow.tasks.models.training.loop import Validation, run_training
+    from sentiflow.tasks.models.training.loop import run_training
+    from sentiflow.tasks.models.training.validation import Validation
 
     started = time.monotonic()
     config = plan.train_config

@@ -111,7 +111,8 @@ def _loop_run(tiny_bert: Path, work_dir: Path, config, resume=False, stop_at: in
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     from sentiflow.tasks.models.training.data import encode_split
-    from sentiflow.tasks.models.training.loop import Validation, run_training
+    from sentiflow.tasks.models.training.loop import run_training
+    from sentiflow.tasks.models.training.validation import Validation
 
     labels = ["negative", "positive"]
     tokenizer = AutoTokenizer.from_pretrained(tiny_bert)

@@ -22,7 +22,7 @@ Prefect run logger, a progress bar, a test's list, or a plain `log` function (`l
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,6 @@ from typing import Any
 import numpy as np
 
 from sentiflow.tasks.models.batching import padding_share, shuffled_length_batches
-from sentiflow.tasks.models.metrics import classification_metrics
 from sentiflow.tasks.models.training.checkpoint import (
     BEST_WEIGHTS,
     latest_checkpoint,
@@ -43,9 +42,10 @@ from sentiflow.tasks.models.training.config import TrainConfig
 from sentiflow.tasks.models.training.data import EncodedSplit, collate
 from sentiflow.tasks.models.training.losses import CrossEntropy, TrainingLoss
 from sentiflow.tasks.models.training.schedule import Clock, TimeBudget, lr_factor, make_optimizer, plan_steps
+from sentiflow.tasks.models.training.validation import Validation, improved
 
-NLL_MIN_GAIN = 1e-4  # validation loss drop (nats) that counts as a gain when macro-F1 ties
-CURVE_POINTS = 20  # points on a run's training-loss curve (each the mean over a window of steps)
+CURVE_POINTS = 20  # fewest points on a run's training-loss curve (each the mean loss of a window of steps)
+CURVE_WINDOW = 50  # most steps in one point of the curve
 REPLAN_NOTE = 0.05  # a re-fitted plan is reported when it moves by more than this share of steps
 LOGGED_KINDS = ("header", "progress", "eval", "checkpoint", "stop")  # events whose message is a log line
 
@@ -77,16 +77,6 @@ def log_lines(log: Callable[[str], None] | None) -> EventSink:
 
 
 @dataclass
-class Validation:
-    """Held-out rows scored during training: their macro-F1 drives early stopping and picks
-    the weights kept. Texts are tokenised again, as the classifier will at inference."""
-
-    split: EncodedSplit
-    labels: Sequence[str]
-    tokenizer: Any
-
-
-@dataclass
 class LoopState:
     """Everything besides tensors that a resumed run needs (saved as JSON in checkpoints)."""
 
@@ -103,6 +93,8 @@ class LoopState:
 
 @dataclass
 class LoopResult:
+    """What one call of the loop did; its JSON goes into metrics.json (training, compression details)."""
+
     steps: int
     total_steps: int  # the epochs' plan (capped by max_steps)
     planned_steps: int  # what the schedule last decayed toward: total_steps, or fewer fitted to the budget
@@ -113,7 +105,7 @@ class LoopResult:
     loop_seconds: float  # wall time of this invocation, evaluation and checkpoints included
     samples_per_second: float
     resumed_from_step: int | None
-    losses: list[float]  # mean training loss per window of steps, about CURVE_POINTS a run
+    losses: list[float]  # the training-loss curve: mean loss per window of steps, CURVE_POINTS or more
     history: list[dict[str, Any]]  # validation records
 
     @property
@@ -126,20 +118,6 @@ class LoopResult:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self) | {"loss_first": round(self.first_loss, 5), "loss_last": round(self.last_loss, 5)}
-
-
-def validation_metrics(
-    model: Any, tokenizer: Any, split: EncodedSplit, labels: Sequence[str], device: str, max_len: int, batch_size: int
-) -> dict[str, Any]:
-    """Macro-F1 and friends of the model as it is now (eval mode, inference_mode)."""
-    from sentiflow.tasks.models.torch_backend import TorchClassifier
-
-    was_training = model.training
-    model.eval()
-    clf = TorchClassifier(model, tokenizer, list(labels), 1.0, device, max_length=max_len)
-    logits = clf.logits(split.texts, batch_size=batch_size)
-    model.train(was_training)
-    return classification_metrics(logits, np.array(split.label_ids), labels)
 
 
 class _TrainingRun:
@@ -161,21 +139,17 @@ class _TrainingRun:
     ):
         if validation is not None and work_dir is None:
             raise ValueError("validation keeps the best weights in work_dir: pass one")
-        self.model, self.train, self.config, self.loss, self.pad_id = model, train, config, loss, pad_id
-        self.device, self.validation, self.work_dir, self.on_event, self.clock = (
-            device,
-            validation,
-            work_dir,
-            on_event,
-            clock,
-        )
+        self.model, self.train, self.config = model, train, config
+        self.loss, self.pad_id, self.device = loss, pad_id, device
+        self.validation, self.work_dir = validation, work_dir
+        self.on_event, self.clock = on_event, clock
         self.per_epoch, self.total, self.eval_every = plan_steps(len(train), config)
         self.planned = self.total  # steps the schedule decays over; a time budget re-fits it
         self.optimizer = make_optimizer(model, config)
         self.state = LoopState()
         self.resumed = self._restore(resume)
         self.budget = TimeBudget(config.max_minutes, self.state.step, self.total, clock)  # for the steps left
-        self.curve_every = max(1, min(50, self.total // CURVE_POINTS))  # steps per point on the loss curve
+        self.curve_every = max(1, min(CURVE_WINDOW, self.total // CURVE_POINTS))  # steps per point on the curve
         self._batches: list[list[int]] = []
         self._batches_epoch = -1
         self._window = [0.0, 0, 0.0]  # loss x samples, samples, seconds since the last progress line
@@ -295,21 +269,12 @@ class _TrainingRun:
 
     def evaluate(self) -> None:
         """Validation pass; a new best is saved to best.safetensors."""
-        config, state, validation = self.config, self.state, self.validation
-        metrics = validation_metrics(
-            self.model,
-            validation.tokenizer,
-            validation.split,
-            validation.labels,
-            self.device,
-            config.max_seq_len,
-            max(64, 2 * config.batch_size),
-        )
+        config, state = self.config, self.state
+        batch_size = max(64, 2 * config.batch_size)
+        metrics = self.validation.metrics(self.model, self.device, config.max_seq_len, batch_size)
         record = {k: metrics[k] for k in ("accuracy", "macro_f1", "nll")} | {"step": state.step}
         state.history.append(record)
-        # small validation sets tie on macro-F1 often (e.g. at 1.0); then lower loss wins
-        f1, best_f1 = round(metrics["macro_f1"], 6), round(state.best_macro_f1, 6)
-        better = f1 > best_f1 or (f1 == best_f1 and metrics["nll"] < state.best_nll - NLL_MIN_GAIN)
+        better = improved(metrics, state.best_macro_f1, state.best_nll)
         if better:
             state.best_macro_f1, state.best_nll = metrics["macro_f1"], metrics["nll"]
             state.best_step, state.evals_without_gain = state.step, 0

@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from sentiflow.tasks.models.training.checkpoint import latest_checkpoint
-from sentiflow.tasks.models.training.loop import Validation, log_lines, run_training
+from sentiflow.tasks.models.training.loop import log_lines, run_training
 from sentiflow.tasks.models.training.schedule import lr_factor
+from sentiflow.tasks.models.training.validation import Validation
 from tests.models.training.helpers import LABELS, FakeClock, tiny_model
 from tests.train.helpers import TINY_CONFIG
 
