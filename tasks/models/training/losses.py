@@ -76,8 +76,8 @@ class Distillation:
     """`distillation_loss` against a teacher's targets for the batch's rows."""
 
     targets: TeacherTargets
-    alpha: float = 0.5  # weight of the soft-target term; 1.0 = soft targets only
-    temperature: float = 2.0  # softening of both distributions in the KL term (DistilBERT: 2)
+    alpha: float  # weight of the soft-target term; 1.0 = soft targets only
+    temperature: float  # softening of both distributions in the KL term
 
     def __call__(self, model: PreTrainedModel, batch: dict[str, torch.Tensor], rows: list[int]) -> torch.Tensor:
         inputs = {k: v for k, v in batch.items() if k != "labels"}

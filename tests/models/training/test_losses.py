@@ -77,7 +77,7 @@ def test_the_teacher_scores_each_row_once_when_training_reaches_it(tiny_bert):
     )
     targets = SoftTargets(teacher, len(split), 2)
     student, _, _ = tiny_model(tiny_bert, seed=3)
-    loss = Distillation(targets)
+    loss = Distillation(targets, alpha=0.5, temperature=2.0)
     one_step = replace(CONFIG, max_steps=1)
     run_training(student, split, one_step, pad_id=tokenizer.pad_token_id, loss=loss)
     assert targets.scored == sum(scored_rows) == 16  # one batch trained on, one batch scored
