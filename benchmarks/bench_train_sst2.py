@@ -108,6 +108,7 @@ def ours_seconds_per_step(frame: Any, args: argparse.Namespace, work: Path) -> l
     from sentiflow.tasks.models.training.config import make_config
     from sentiflow.tasks.models.training.data import encode_split
     from sentiflow.tasks.models.training.loop import run_training
+    from sentiflow.tasks.models.training.validation import Validation
     from sentiflow.tasks.train.inputs import bundled_base_model
 
     labels = ["negative", "positive"]
@@ -131,13 +132,11 @@ def ours_seconds_per_step(frame: Any, args: argparse.Namespace, work: Path) -> l
     stamps: list[float] = []
     run_training(
         model,
-        tokenizer,
         train,
-        tiny_validation,
-        labels,
         config,
-        "cpu",
-        work,
+        pad_id=tokenizer.pad_token_id or 0,
+        validation=Validation(tiny_validation, labels, tokenizer),
+        work_dir=work,
         on_event=lambda e: e.kind == "step" and stamps.append(time.perf_counter()),
     )
     return [b - a for a, b in zip(stamps, stamps[1:])]

@@ -4,7 +4,8 @@ The student is the parent with some encoder blocks removed: it keeps the parent'
 pooler, classifier and an evenly spaced subset of its layers (always the first and the last,
 as DistilBERT initialises from every other layer). Starting from the parent's own weights,
 rather than from scratch, is what lets a short distillation on one task's training split
-recover most of the accuracy. Loss and loop: `student_training`.
+recover most of the accuracy. The student trains on the shared training loop with the
+distillation loss (`tasks/models/training/losses.py`): the parent is the teacher.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sentiflow.tasks.compress.encoder import check_target_layers, count_parameters, encoder_layers, renumber_layers
+from sentiflow.tasks.models.training.config import StudentTrainingConfig
 from sentiflow.tasks.models.training.data import EncodedSplit
-from sentiflow.tasks.models.training.student import SoftTargets, StudentTrainingConfig, TrainingLog, train_student
+from sentiflow.tasks.models.training.loop import LoopResult, log_lines, run_training
+from sentiflow.tasks.models.training.losses import Distillation, TeacherTargets
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel
@@ -35,7 +38,7 @@ class DistillReport:
     initialised_from: list[int]  # parent layer index of each student layer
     parameters_before: int
     parameters_after: int
-    training: TrainingLog
+    training: LoopResult
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -68,11 +71,25 @@ def make_student(parent: PreTrainedModel, layers: int) -> tuple[PreTrainedModel,
     return student, keep
 
 
+def train_student(
+    student: PreTrainedModel,
+    pad_id: int,
+    train: EncodedSplit,
+    targets: TeacherTargets,
+    config: StudentTrainingConfig,
+    log: Callable[[str], None] | None = None,
+) -> LoopResult:
+    """Train `student` in place on the shared loop with the distillation loss (also what prune
+    recovery runs); no validation, so it ends with its last weights."""
+    loss = Distillation(targets, config.alpha, config.temperature)
+    return run_training(student, train, config.recipe, pad_id=pad_id, loss=loss, on_event=log_lines(log))
+
+
 def distill(
     parent: PreTrainedModel,
     pad_id: int,
     train: EncodedSplit,
-    targets: SoftTargets,
+    targets: TeacherTargets,
     config: DistillConfig,
     model_id: str = "parent",
     log: Callable[[str], None] | None = None,

@@ -23,7 +23,7 @@ from sentiflow.tasks.warehouse.registry import get_model
 
 if TYPE_CHECKING:
     from sentiflow.tasks.models.training.data import EncodedSplit
-    from sentiflow.tasks.models.training.student import SoftTargets
+    from sentiflow.tasks.models.training.losses import SoftTargets
 
 MAX_SEQ_LEN = 128  # tokens; the same truncation the classifiers use at inference
 Log = Callable[[str], None]
@@ -149,7 +149,7 @@ def load_training_data(job: CompressionJob, log: Log | None = None) -> TrainingD
     from sentiflow.tasks.compress.encoder import load_torch_model
     from sentiflow.tasks.core.datasets import load_dataset
     from sentiflow.tasks.models.training.data import encode_split, sample_rows
-    from sentiflow.tasks.models.training.student import SoftTargets
+    from sentiflow.tasks.models.training.losses import SoftTargets
 
     splits = load_dataset(Home.at(job.home), job.dataset_version)
     frame = sample_rows(splits.train, job.profile.train_examples, job.seed)

@@ -23,10 +23,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sentiflow.tasks.compress.distill import train_student
 from sentiflow.tasks.compress.encoder import check_target_layers, count_parameters, encoder_layers, renumber_layers
 from sentiflow.tasks.core.errors import UserError
+from sentiflow.tasks.models.training.config import StudentTrainingConfig
 from sentiflow.tasks.models.training.data import EncodedSplit, collate
-from sentiflow.tasks.models.training.student import SoftTargets, StudentTrainingConfig, TrainingLog, train_student
+from sentiflow.tasks.models.training.loop import LoopResult
+from sentiflow.tasks.models.training.losses import TeacherTargets
 
 if TYPE_CHECKING:
     import torch
@@ -55,7 +58,7 @@ class PruneReport:
     parameters_removed_with_layers: int
     parameters_removed_with_ffn: int
     parameters_after: int
-    recovery: TrainingLog | None = None
+    recovery: LoopResult | None = None
 
     @property
     def parameters_removed(self) -> int:
@@ -167,7 +170,7 @@ def prune(
     pad_id: int,
     importance_split: EncodedSplit,
     config: PruneConfig,
-    recovery_data: tuple[EncodedSplit, SoftTargets] | None = None,
+    recovery_data: tuple[EncodedSplit, TeacherTargets] | None = None,
     model_id: str = "parent",
     log: Callable[[str], None] | None = None,
 ) -> tuple[PreTrainedModel, PruneReport]:

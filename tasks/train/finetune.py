@@ -125,6 +125,7 @@ def train_model(plan: TrainPlan, on_event: EventSink = lambda e: None) -> dict[s
     from sentiflow.tasks.models.runtime import pick_device
     from sentiflow.tasks.models.training.data import encode_split, sample_rows
     from sentiflow.tasks.models.training.loop import run_training
+    from sentiflow.tasks.models.training.validation import Validation
 
     started = time.monotonic()
     config = plan.train_config
@@ -162,13 +163,12 @@ def train_model(plan: TrainPlan, on_event: EventSink = lambda e: None) -> dict[s
     plan.work_dir.mkdir(parents=True, exist_ok=True)
     result = run_training(
         model,
-        tokenizer,
         train,
-        validation,
-        plan.labels,
         config,
-        device,
-        plan.work_dir,
+        pad_id=tokenizer.pad_token_id or 0,
+        device=device,
+        validation=Validation(validation, plan.labels, tokenizer),
+        work_dir=plan.work_dir,
         resume=plan.resume,
         on_event=on_event,
     )

@@ -5,12 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sentiflow.tasks.compress.distill import DistillConfig, distill, make_student, student_layer_indices
+from sentiflow.tasks.compress.distill import (
+    DistillConfig,
+    distill,
+    make_student,
+    student_layer_indices,
+    train_student,
+)
 from sentiflow.tasks.compress.encoder import encoder_layers, load_torch_model
 from sentiflow.tasks.core.errors import UserError
-from sentiflow.tasks.models.training.config import TrainConfig
+from sentiflow.tasks.models.training.config import StudentTrainingConfig, TrainConfig
 from sentiflow.tasks.models.training.data import encode_split
-from sentiflow.tasks.models.training.student import SoftTargets, StudentTrainingConfig, distillation_loss, train_student
+from sentiflow.tasks.models.training.losses import SoftTargets, distillation_loss
 from tests.compress.conftest import PARENT_LAYERS
 from tests.train.helpers import toy_rows
 
@@ -68,10 +74,16 @@ def test_distill_reports_the_student_and_rejects_too_many_layers(parent_dir):
     train = encode_split(tokenizer, toy_rows(1), LABELS, 32)
     logits = SoftTargets.from_logits(np.zeros((len(train), 2), dtype=np.float32))
     config = DistillConfig(layers=2, training=StudentTrainingConfig(TrainConfig(epochs=1, batch_size=8)))
-    student, report = distill(parent, tokenizer.pad_token_id, train, logits, config)
+    lines: list[str] = []
+    student, report = distill(parent, tokenizer.pad_token_id, train, logits, config, log=lines.append)
     assert report.student_layers == 2 and report.initialised_from == [0, 3]
     assert report.parameters_after < report.parameters_before
     assert report.training.steps == 1
+    # the shared training loop ran it, reporting through its events as log lines
+    assert report.training.stop_reason == "completed" and report.training.best_validation_macro_f1 is None
+    assert "loss distillation (alpha 0.5, temperature 2)" in "\n".join(lines) and "no validation" in lines[1]
+    assert lines[-1].startswith("finished 1/1 steps; training loss")
+    assert report.to_json()["training"]["loss_first"] == round(report.training.first_loss, 5)
     with pytest.raises(UserError, match="--target-layers 4 must be between 1 and 3"):
         distill(parent, 0, train, logits, DistillConfig(layers=PARENT_LAYERS))
 

@@ -6,9 +6,9 @@ import numpy as np
 
 from sentiflow.tasks.compress.encoder import count_parameters, load_torch_model
 from sentiflow.tasks.compress.prune import PruneConfig, prune
-from sentiflow.tasks.models.training.config import TrainConfig
+from sentiflow.tasks.models.training.config import StudentTrainingConfig, TrainConfig
 from sentiflow.tasks.models.training.data import encode_split
-from sentiflow.tasks.models.training.student import SoftTargets, StudentTrainingConfig
+from sentiflow.tasks.models.training.losses import SoftTargets
 from tests.compress.conftest import PARENT_LAYERS
 from tests.train.helpers import toy_rows
 
@@ -68,6 +68,29 @@ def test_pruning_recovers_with_distillation_from_the_parent(parent_dir):
     assert report.recovery is not None and report.recovery.steps == 4
     assert targets.scored == len(split)  # two epochs, every row scored once
     assert report.to_json()["recovery"]["steps"] == 4
+
+
+def test_recovery_runs_on_the_shared_loop_and_its_time_budget(parent_dir):
+    parent, tokenizer = load_torch_model(parent_dir)
+    split = encode_split(tokenizer, toy_rows(), ["negative", "positive"], 32)
+    teacher, _ = load_torch_model(parent_dir)
+    targets = SoftTargets(teacher, len(split), 2)
+    # a budget spent by the first step: the loop stops before a second one would overrun it
+    recovery = StudentTrainingConfig(TrainConfig(epochs=2, batch_size=16, max_minutes=1e-6))
+    lines: list[str] = []
+    _, report = prune(
+        parent,
+        tokenizer.pad_token_id,
+        split,
+        PruneConfig(layers=2, ffn_keep_ratio=0.25, recovery=recovery),
+        recovery_data=(split, targets),
+        log=lines.append,
+    )
+    assert report.recovery.stop_reason == "time budget" and report.recovery.steps == 1
+    assert targets.scored == 16  # the teacher scored the one batch trained on, nothing more
+    stop = lines[-1]
+    assert stop.startswith("stopped at the time budget (1e-06 min) after step 1/4") and "--resume" not in stop
+    assert report.to_json()["recovery"]["stop_reason"] == "time budget"
 
 
 def test_nothing_to_prune_is_a_user_error(parent_dir):

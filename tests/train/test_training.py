@@ -112,6 +112,7 @@ def _loop_run(tiny_bert: Path, work_dir: Path, config, resume=False, stop_at: in
 
     from sentiflow.tasks.models.training.data import encode_split
     from sentiflow.tasks.models.training.loop import run_training
+    from sentiflow.tasks.models.training.validation import Validation
 
     labels = ["negative", "positive"]
     tokenizer = AutoTokenizer.from_pretrained(tiny_bert)
@@ -125,7 +126,16 @@ def _loop_run(tiny_bert: Path, work_dir: Path, config, resume=False, stop_at: in
         if stop_at is not None and event.kind == "step" and event.step == stop_at:
             raise _Interrupt()  # as if the process were killed here
 
-    result = run_training(model, tokenizer, split, split, labels, config, "cpu", work_dir, resume, on_event)
+    result = run_training(
+        model,
+        split,
+        config,
+        pad_id=tokenizer.pad_token_id,
+        validation=Validation(split, labels, tokenizer),
+        work_dir=work_dir,
+        resume=resume,
+        on_event=on_event,
+    )
     return model, result, events
 
 

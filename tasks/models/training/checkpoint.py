@@ -4,7 +4,8 @@ A checkpoint is a folder `ckpt-NNNNNNN/` (the optimizer step) holding
   model.safetensors      the weights
   optimizer.safetensors  AdamW moments and step counts, keyed `<param index>.<name>`
   rng.safetensors        torch CPU (and CUDA) generator states
-  state.json             scheduler, optimizer hyperparameters, loop state; written last
+  state.json             optimizer hyperparameters, loop state; written last (no scheduler:
+                         each step's learning rate follows from the step and the plan)
 It is written under a temporary name and renamed, so a folder named ckpt-* is always whole;
 only the newest is kept. The best weights so far live beside them in `best.safetensors`.
 """
@@ -55,7 +56,7 @@ def _restore_optimizer(optimizer: Any, tensors: dict[str, Any], meta: dict[str, 
     optimizer.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
 
 
-def save_checkpoint(folder: Path, step: int, model: Any, optimizer: Any, scheduler: Any, loop_state: dict) -> Path:
+def save_checkpoint(folder: Path, step: int, model: Any, optimizer: Any, loop_state: dict) -> Path:
     """Write checkpoint `step` under `folder`, then drop older ones."""
     import torch
     from safetensors.torch import save_file, save_model
@@ -71,7 +72,7 @@ def save_checkpoint(folder: Path, step: int, model: Any, optimizer: Any, schedul
     if torch.cuda.is_available():
         rng.update({f"cuda{i}": s for i, s in enumerate(torch.cuda.get_rng_state_all())})
     save_file(rng, str(tmp / "rng.safetensors"))
-    state = {"step": step, "scheduler": scheduler.state_dict(), "optimizer": opt_meta, "loop": loop_state}
+    state = {"step": step, "optimizer": opt_meta, "loop": loop_state}
     write_json(state, tmp / "state.json")
     shutil.rmtree(final, ignore_errors=True)
     tmp.rename(final)
@@ -87,8 +88,8 @@ def latest_checkpoint(folder: Path) -> Path | None:
     return done[-1] if done else None
 
 
-def load_checkpoint(path: Path, model: Any, optimizer: Any, scheduler: Any) -> dict:
-    """Restore model, optimizer, scheduler and RNG from `path`; return the loop state."""
+def load_checkpoint(path: Path, model: Any, optimizer: Any) -> dict:
+    """Restore model, optimizer and RNG from `path`; return the loop state."""
     import torch
     from safetensors.torch import load_file
 
@@ -96,7 +97,6 @@ def load_checkpoint(path: Path, model: Any, optimizer: Any, scheduler: Any) -> d
     load_weights(model, path / "model.safetensors")
     # load_state_dict moves the moments to each parameter's device and dtype itself
     _restore_optimizer(optimizer, load_file(str(path / "optimizer.safetensors")), state["optimizer"])
-    scheduler.load_state_dict(state["scheduler"])
     rng = load_file(str(path / "rng.safetensors"))
     torch.set_rng_state(rng["cpu"])
     cuda_states = [rng[k] for k in sorted(rng) if k.startswith("cuda")]

@@ -1,4 +1,5 @@
-"""Training configuration: one typed, frozen record, two profiles, and a stable hash.
+"""Training configuration: one typed, frozen record, two profiles, and a stable hash; and the
+recipe a student trains with (that record plus the distillation loss mix).
 
 The hash covers every field that changes which weights come out (the "recipe"), so the same
 dataset + recipe gives the same model id, and a rerun can reuse a finished model. Fields that
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from sentiflow.tasks.core.errors import UserError
@@ -37,7 +38,10 @@ class TrainConfig:
     evals_per_epoch: int = 2  # validation passes per epoch (and always one at the end)
     patience: int = 3  # evaluations without improvement before stopping; 0 = never stop early
     # run limits and bookkeeping (not part of the recipe hash)
-    max_minutes: float | None = None  # wall-clock budget for the training loop; None = none
+    # wall-clock budget (minutes) of one run of the training loop; None = none, the epochs decide.
+    # The schedule is fitted to the pace so warm-up and decay end inside it, and the loop stops
+    # before a step that would end past it; a run it cut short can be resumed (fine-tuning).
+    max_minutes: float | None = None
     checkpoint_every: int = 200  # optimizer steps between resumable checkpoints; 0 = off
     log_every: int = 20  # optimizer steps between loss/throughput lines
     seed: int = 42  # one seed for sampling, shuffling, head initialisation and dropout
@@ -93,6 +97,15 @@ PROFILES: dict[str, TrainConfig] = {
     ),
     "full": TrainConfig(),
 }
+
+
+@dataclass(frozen=True)
+class StudentTrainingConfig:
+    """How a distilled or pruned student trains: the recipe plus the distillation loss mix."""
+
+    recipe: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=2.0, lr=1e-4))
+    alpha: float = 0.5  # weight of the soft-target term; 1.0 = soft targets only
+    temperature: float = 2.0  # softening of both distributions in the KL term (DistilBERT: 2)
 
 
 def make_config(profile: str = "quick", **overrides: Any) -> TrainConfig:
