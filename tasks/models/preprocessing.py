@@ -40,6 +40,7 @@ from functools import cache
 from typing import Any
 
 from sentiflow.tasks.core.errors import UserError
+from sentiflow.tasks.core.home import Home
 
 # Bump when normalize_text changes what it makes of some text: a model records the version it
 # was trained with, and a sentiflow that does not know that version refuses to score with it.
@@ -182,3 +183,10 @@ def from_curation_config(config: Mapping[str, Any] | None) -> Preprocessing | No
     if not config or NORMALIZE_TEXT not in config.get("steps", ()):
         return None
     return Preprocessing(text_config_from_json(config.get("text") or {}))
+
+
+def dataset_preprocessing(home: Home, version: str) -> Preprocessing | None:
+    """The preprocessing dataset `version`'s texts went through: what a model trained on it records."""
+    from sentiflow.tasks.core.datasets import load_report  # pandas and pyarrow: only when asked
+
+    return from_curation_config(load_report(home, version).get("config"))
