@@ -57,7 +57,12 @@ def _finished(folder: Path) -> bool:
 
 
 def _record(job: CompressionJob, built: BuiltCandidate, temperature: float = 1.0) -> ModelRecord:
+    """The candidate's record; it inherits its parent's text preprocessing (students and int8
+    copies learn from and mimic the parent on the same preprocessed text)."""
     parent = job.parent
+    # read from the parent's folder: the registry table (where job.parent comes from) does not
+    # hold the preprocessing
+    preprocessing = read_meta(job.parent_dir).preprocessing
     return ModelRecord(
         model_id=built.model_id,
         base_model=parent.base_model,
@@ -68,6 +73,7 @@ def _record(job: CompressionJob, built: BuiltCandidate, temperature: float = 1.0
         parent_id=parent.model_id,
         dataset_version=job.dataset_version,
         temperature=temperature,
+        preprocessing=preprocessing,
     )
 
 

@@ -129,7 +129,10 @@ def load_eval_sets(job: CompressionJob) -> EvalSets:
 
     def labelled(frame) -> LabelledTexts:
         frame = sample_rows(frame, job.profile.eval_examples, job.seed)
-        return LabelledTexts(frame["text"].astype(str).tolist(), gold_ids(frame["label"].tolist(), job.parent.labels))
+        # raw text, as scoring reads the lake: every model applies its recorded preprocessing
+        # (curated `text` would be normalised twice, and normalisation is not idempotent)
+        texts = frame["text_original"].astype(str).tolist()
+        return LabelledTexts(texts, gold_ids(frame["label"].tolist(), job.parent.labels))
 
     test = labelled(splits.test)
     return EvalSets(labelled(splits.validation), test, test.texts[: job.profile.latency_samples])

@@ -1,7 +1,8 @@
 """What a compressed model costs and saves, measured against its parent in the same run.
 
 Every model is measured through the Classifier interface (`load_classifier`), so the parent
-(torch fp32) and its compressed children (torch or ONNX int8) go through exactly the same code:
+(torch fp32) and its compressed children (torch or ONNX int8) go through exactly the same code,
+on raw texts that each model preprocesses as its record says (as when it scores the lake):
 - accuracy and macro-F1 on validation (the accuracy budget) and test (the model card);
 - agreement: the share of texts where the model predicts the parent's class;
 - a calibration temperature refitted on validation (distillation and quantization change the

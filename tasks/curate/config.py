@@ -41,6 +41,10 @@ from typing import Any
 from sentiflow.tasks.core.errors import UserError
 from sentiflow.tasks.curate.configcheck import build_section, check_fraction, check_range
 
+# Text settings belong to the model that is trained on the text (it applies them again when it
+# scores raw text); re-exported here as the [text] section of a curation config.
+from sentiflow.tasks.models.preprocessing import TextConfig
+
 CANONICAL_LABELS = ("negative", "neutral", "positive")
 LABEL_SCHEMES = ("auto", "binary", "text", "stars", "ratings")
 
@@ -49,20 +53,6 @@ DOCUMENT_STEPS = ("normalize_text", "normalize_labels", "label_confidence", "qua
 # Corpus steps see every document at once; they always run after the document steps.
 CORPUS_STEPS = ("exact_dedup", "near_dedup")
 ALL_STEPS = DOCUMENT_STEPS + CORPUS_STEPS
-
-
-@dataclass(frozen=True)
-class TextConfig:
-    """Text normalisation. The original text is always kept in `text_original`."""
-
-    fix_mojibake: bool = True  # ftfy.fix_text, then drop irrecoverable U+FFFD residue
-    unescape_html: bool = True  # '&amp;' -> '&' (tweets arrive HTML-escaped)
-    nfc: bool = True  # Unicode NFC, so 'é' is one code point however it arrived
-    collapse_whitespace: bool = True  # runs of spaces, tabs and newlines -> one space
-    mask_urls: bool = True  # http(s)://... and www.... -> '<url>' (GloVe-Twitter placeholders)
-    mask_mentions: bool = True  # @handle -> '<user>'
-    mask_emails: bool = False  # name@host.tld -> '<email>'
-    mask_phones: bool = False  # 9-15 digit phone numbers -> '<phone>'
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from sentiflow.tasks.models.preprocessing import Preprocessing
+
 POOL_BATCHES = 50  # training: batches per length-sorting pool; larger pads less, smaller shuffles more
 
 
@@ -27,9 +29,20 @@ def length_sorted_batches(lengths: Sequence[int], batch_size: int) -> list[np.nd
 
 
 def padded_batches(
-    tokenizer: Any, texts: Sequence[str], max_length: int, batch_size: int, return_tensors: str
+    tokenizer: Any,
+    texts: Sequence[str],
+    max_length: int,
+    batch_size: int,
+    return_tensors: str,
+    preprocessing: Preprocessing | None = None,
 ) -> Iterator[tuple[np.ndarray, Any]]:
-    """Tokenise `texts` once (truncated), then yield (indices, padded encoding) per length batch."""
+    """Preprocess and tokenise `texts` once (truncated), then yield (indices, padded encoding) per length batch.
+
+    Every backend tokenises here, so a model's recorded preprocessing (the text normalisation it
+    was trained with) reaches its input whatever the backend; None leaves the texts as they are.
+    """
+    if preprocessing is not None:
+        texts = preprocessing.apply(texts)
     ids = tokenizer(list(texts), truncation=True, max_length=max_length)["input_ids"]
     for batch in length_sorted_batches([len(x) for x in ids], batch_size):
         yield batch, tokenizer.pad({"input_ids": [ids[i] for i in batch]}, return_tensors=return_tensors)

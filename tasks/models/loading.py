@@ -3,6 +3,10 @@
 `load_classifier(model_dir)` reads the folder's sentiflow.json and returns the backend its
 `format` names: torch (fine-tuned or pruned/distilled fp32, Hugging Face format) or onnx
 (int8 artefacts). A new format is one entry in BACKENDS.
+
+Each backend takes the record and applies what it says to every call: the text preprocessing
+the model was trained with (through `batching.padded_batches`, where every backend tokenises)
+and the calibration temperature. So callers pass raw text, as it sits in the lake.
 """
 
 from __future__ import annotations

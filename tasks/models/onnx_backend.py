@@ -1,7 +1,8 @@
 """int8 ONNX models behind the Classifier interface (ONNX Runtime, CPU execution provider).
 
-Same behaviour as TorchClassifier: texts truncated at 128 tokens, batches of similar length
-with padding only to the longest text in the batch, logits returned in input order.
+Same behaviour as TorchClassifier: the model's recorded text preprocessing applied, texts
+truncated at 128 tokens, batches of similar length with padding only to the longest text in the
+batch, logits returned in input order.
 
 Dynamic int8 quantization scales activations per batch, so a text's logits move slightly
 with its batch-mates (predictions very rarely); scores are reproducible for the same batch.
@@ -16,6 +17,7 @@ import numpy as np
 
 from sentiflow.tasks.core.errors import UserError
 from sentiflow.tasks.models.batching import padded_batches
+from sentiflow.tasks.models.preprocessing import Preprocessing
 from sentiflow.tasks.models.record import ModelRecord
 from sentiflow.tasks.models.runtime import default_threads
 
@@ -37,9 +39,18 @@ def find_onnx_file(model_dir: Path) -> Path:
 class OnnxClassifier:
     """A sequence classifier exported to ONNX (int8 weights), run by ONNX Runtime on CPU."""
 
-    def __init__(self, session, tokenizer, labels: list[str], temperature: float, max_length: int = 128):
+    def __init__(
+        self,
+        session,
+        tokenizer,
+        labels: list[str],
+        temperature: float,
+        max_length: int = 128,
+        preprocessing: Preprocessing | None = None,
+    ):
         self.session, self.tokenizer = session, tokenizer
         self.labels, self.temperature, self.max_length = labels, temperature, max_length
+        self.preprocessing = preprocessing  # applied to raw texts before tokenising; None = as given
         self._inputs = {i.name for i in session.get_inputs()}
 
     @classmethod
@@ -58,14 +69,17 @@ class OnnxClassifier:
             str(find_onnx_file(Path(model_dir))), options, providers=["CPUExecutionProvider"]
         )
         tokenizer = AutoTokenizer.from_pretrained(model_dir)
-        return cls(session, tokenizer, list(meta.labels), float(meta.temperature))
+        return cls(session, tokenizer, list(meta.labels), float(meta.temperature), preprocessing=meta.preprocessing)
 
     def logits(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         texts = list(texts)
         out = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
         if not texts:
             return out
-        for batch, enc in padded_batches(self.tokenizer, texts, self.max_length, min(batch_size, MAX_BATCH), "np"):
+        batches = padded_batches(
+            self.tokenizer, texts, self.max_length, min(batch_size, MAX_BATCH), "np", preprocessing=self.preprocessing
+        )
+        for batch, enc in batches:
             feed = {
                 "input_ids": enc["input_ids"].astype(np.int64),
                 "attention_mask": enc["attention_mask"].astype(np.int64),

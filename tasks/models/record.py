@@ -2,6 +2,10 @@
 
 The file travels with the folder (a copied model still describes itself); the warehouse's
 `models` table (tasks/warehouse/registry.py) mirrors it for listing, promotion and scoring.
+
+What a model needs to score correctly lives in this file, beside its weights: its labels, its
+calibration temperature and the text preprocessing it was trained with. The table does not hold
+the preprocessing, so a record read from the table has none: load models from their folders.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import Any
 
 from sentiflow.tasks.core.atomic import write_json
 from sentiflow.tasks.core.errors import UserError
+from sentiflow.tasks.models.preprocessing import Preprocessing
 
 META_FILE = "sentiflow.json"
 PARENT_ON_SAME_ROWS = "parent"  # metrics key: a compressed model's parent, measured on its rows
@@ -37,16 +42,22 @@ class ModelRecord:
     size_bytes: int | None = None
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     stage: str = "candidate"
+    # applied to every text the model scores, like the temperature to its logits; None = raw
+    # text (a model trained on raw text, or a folder written before preprocessing was recorded)
+    preprocessing: Preprocessing | None = None
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
         d["created_at"] = self.created_at.isoformat()
+        d["preprocessing"] = self.preprocessing.to_json() if self.preprocessing else None
         return d
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> ModelRecord:
         d = dict(d)
         d["created_at"] = datetime.fromisoformat(d["created_at"])
+        if d.get("preprocessing") is not None:
+            d["preprocessing"] = Preprocessing.from_json(d["preprocessing"])
         return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
 
 

@@ -189,6 +189,7 @@ def evaluate_model(plan: TrainPlan, model_dir: Path | None = None) -> dict[str, 
     from sentiflow.tasks.models.calibration import calibration_report
     from sentiflow.tasks.models.classifier import softmax
     from sentiflow.tasks.models.metrics import classification_metrics, expected_calibration_error, gold_ids
+    from sentiflow.tasks.models.preprocessing import dataset_preprocessing
     from sentiflow.tasks.models.torch_backend import TorchClassifier
 
     config = plan.train_config
@@ -196,13 +197,18 @@ def evaluate_model(plan: TrainPlan, model_dir: Path | None = None) -> dict[str, 
     quiet_transformers()
     splits = load_dataset(Home.at(plan.home), plan.dataset_version)
     record = ModelRecord(plan.model_id, plan.base_model_name, "finetuned", "torch", plan.labels, "")
+    record.preprocessing = dataset_preprocessing(Home.at(plan.home), plan.dataset_version)
     clf = TorchClassifier.load(model_dir or plan.staging_dir, record, device=config.device)
     clf.max_length = config.max_seq_len
     logits, gold = {}, {}
     for split in ("validation", "test"):
         frame = getattr(splits, split)
         gold[split] = gold_ids(frame["label"].tolist(), plan.labels)
-        logits[split] = clf.logits(frame["text"].astype(str).tolist(), batch_size=128)
+        # Raw text through the model's preprocessing, exactly as scoring feeds lake text: the
+        # figures measure the path predictions take. Curated `text` would be normalised a second
+        # time (not idempotent: '&amp;lt;' -> '&lt;' -> '<'); for a dataset curated with these
+        # settings the model sees the same tokens as training's validation passes did.
+        logits[split] = clf.logits(frame["text_original"].astype(str).tolist(), batch_size=128)
     calibration = calibration_report(logits["validation"], gold["validation"])
     metrics: dict[str, Any] = {"calibration": calibration}
     for split in ("validation", "test"):
@@ -215,6 +221,8 @@ def evaluate_model(plan: TrainPlan, model_dir: Path | None = None) -> dict[str, 
 def publish_model(plan: TrainPlan, training: dict[str, Any], metrics: dict[str, Any]) -> ModelRecord:
     """Finish the staging folder, move it to models/ID and register it."""
     import json
+
+    from sentiflow.tasks.models.preprocessing import dataset_preprocessing
 
     home, staging = Home.at(plan.home), plan.staging_dir
     temperature = metrics["calibration"]["temperature"]
@@ -241,6 +249,8 @@ def publish_model(plan: TrainPlan, training: dict[str, Any], metrics: dict[str, 
         dataset_version=plan.dataset_version,
         temperature=temperature,
         metrics={k: metrics[k] for k in ("validation", "test", "calibration")},
+        # the dataset's curation text settings: scoring applies them to raw lake text
+        preprocessing=dataset_preprocessing(home, plan.dataset_version),
     )
     write_text(render_card(record, plan.train_config, metrics, training), staging / "README.md")
     shutil.rmtree(plan.model_dir, ignore_errors=True)  # an older, unfinished copy of this id

@@ -80,7 +80,9 @@ def production_score(home: Home, production: ModelRecord, candidate: ModelRecord
         return None
     test = load_split(home, candidate.dataset_version, "test")
     clf = load_classifier(model_dir)
-    return float(evaluate_classifier(clf, test["text"].astype(str).tolist(), test["label"].tolist())["macro_f1"])
+    # raw text: the model applies its own recorded preprocessing, as when it scores the lake
+    texts = test["text_original"].astype(str).tolist()
+    return float(evaluate_classifier(clf, texts, test["label"].tolist())["macro_f1"])
 
 
 def promote_if_better(home: Home, model_id: str) -> PromotionDecision:
