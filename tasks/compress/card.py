@@ -1,4 +1,7 @@
-"""The model card (README.md) of a compressed model: what was done, and what it cost.
+"""The compressed model's card sections: what was done, and what it cost.
+
+The frame (front matter, lineage, text preprocessing, use) is the one every model card shares:
+tasks/models/card.py.
 
 The figures come from `measure.Evaluation` for the model and its parent, measured in the same
 run on the same splits and hardware, so every ratio on the card compares like with like.
@@ -9,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from sentiflow.tasks.compress.measure import Evaluation, compare
+from sentiflow.tasks.models import card
 from sentiflow.tasks.models.record import ModelRecord
 
 
@@ -59,27 +63,9 @@ def describe_method(details: dict[str, Any]) -> list[str]:
 def render_card(
     record: ModelRecord, model: Evaluation, parent: Evaluation, details: dict[str, Any], environment: dict[str, Any]
 ) -> str:
-    """Markdown for models/ID/README.md."""
+    """Markdown for models/ID/README.md: the compress stage's sections in the common card frame."""
     ratios = compare(model, parent)
-    library = "onnx" if record.format == "onnx" else "transformers"
-    lines = [
-        "---",
-        f"library_name: {library}",
-        "pipeline_tag: text-classification",
-        f"base_model: {record.base_model}",
-        f"tags: [sentiment, sentiflow, {record.kind.replace('+', ', ')}]",
-        "---",
-        "",
-        f"# {record.model_id}",
-        "",
-        f"A {record.kind} version of `{record.parent_id}` ({', '.join(record.labels)}), made by `sentiflow compress`.",
-        "",
-        "## How it was made",
-        "",
-        *describe_method(details),
-        "",
-        "## Measured against the parent",
-        "",
+    measured = [
         f"Same run, same hardware ({environment['hardware']}), same splits of dataset `{record.dataset_version}`; "
         f"throughput over the test split in length-sorted batches of {environment['batch_size']}, latency over "
         f"{environment['latency_samples']} single-text calls. Agreement: share of test texts where this model "
@@ -98,17 +84,18 @@ def render_card(
         "",
         f"Calibration: temperature T = {model.temperature} ({model.temperature_source}; the parent's is "
         f"{parent.temperature}).",
-        "",
-        "## Use",
-        "",
-        "```python",
-        "from sentiflow.tasks.models.loading import load_classifier\n"
-        "from sentiflow.tasks.models.classifier import predict_proba",
-        f'clf = load_classifier("models/{record.model_id}")  # same interface as the parent',
-        'probs = predict_proba(clf, ["what a great film"])',
-        "```",
-        "",
-        "Limits: those of the parent, plus the accuracy drop and disagreement measured above.",
-        "",
     ]
-    return "\n".join(lines)
+    description = (
+        f"A {record.kind} version of `{record.parent_id}` ({', '.join(record.labels)}), made by `sentiflow compress`."
+    )
+    return card.render_card(
+        record,
+        description,
+        [
+            card.CardSection("How it was made", describe_method(details)),
+            card.CardSection("Measured against the parent", measured),
+            card.CardSection(
+                "Limits", ["Those of the parent, plus the accuracy drop and disagreement measured above."]
+            ),
+        ],
+    )

@@ -1,8 +1,7 @@
-"""The model card (README.md in the model folder), in the Hugging Face card layout.
+"""The fine-tuned model's card sections: hyperparameters, metrics, the training run, limits.
 
-Metadata in YAML front matter (so the hub and `huggingface_hub.ModelCard` read it), then the
-sections a reader needs to decide whether to use the model: lineage, hyperparameters,
-metrics, training time and hardware, intended use and limits.
+The frame (front matter, lineage, text preprocessing, use) is the one every model card shares:
+tasks/models/card.py.
 """
 
 from __future__ import annotations
@@ -10,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from sentiflow.tasks.models import card
 from sentiflow.tasks.models.record import ModelRecord
 from sentiflow.tasks.models.training.config import TrainConfig
 
@@ -63,37 +63,17 @@ def _metrics_rows(metrics: dict[str, Any]) -> list[str]:
 
 
 def render_card(record: ModelRecord, config: TrainConfig, metrics: dict[str, Any], training: dict[str, Any]) -> str:
-    """Markdown for models/ID/README.md."""
+    """Markdown for models/ID/README.md: the train stage's sections in the common card frame."""
     values = asdict(config)
     calibration = metrics["calibration"]
     minutes = training.get("wall_seconds", 0) / 60
-    lines = [
-        "---",
-        "library_name: transformers",
-        "pipeline_tag: text-classification",
-        f"base_model: {record.base_model}",
-        "tags: [sentiment, sentiflow]",
-        "---",
-        "",
-        f"# {record.model_id}",
-        "",
-        f"A {len(record.labels)}-class sentiment classifier ({', '.join(record.labels)}) fine-tuned by sentiflow.",
-        "",
-        "## Lineage",
-        "",
-        f"- base model: `{record.base_model}`",
-        f"- dataset version: `{record.dataset_version}` (sentiflow curated dataset; test split held out)",
-        f"- created: {record.created_at.isoformat(timespec='seconds')}",
-        "",
-        "## Hyperparameters",
-        "",
+    hyperparameters = [
         "| setting | value |",
         "| --- | --- |",
         *(f"| {label} | {values[key] if values[key] is not None else 'none'} |" for key, label in _HYPERPARAMETERS),
         "| optimizer | AdamW, linear warm-up then linear decay to 0 |",
-        "",
-        "## Metrics",
-        "",
+    ]
+    measured = [
         *_metrics_rows(metrics),
         "",
         f"Calibration: temperature T = {calibration['temperature']:.4f}, fitted on validation by minimising "
@@ -101,17 +81,15 @@ def render_card(record: ModelRecord, config: TrainConfig, metrics: dict[str, Any
         "(15 bins). The temperature is stored in `config.json` (`sentiflow_temperature`) and `sentiflow.json`; "
         "sentiflow's scoring divides logits by it. A plain `transformers.pipeline` ignores it: "
         "its labels are right, its probabilities uncalibrated.",
-        "",
-        "## Training",
-        "",
+    ]
+    run = [
         f"- steps: {training['steps']} of {training['total_steps']} planned; stop: {training['stop_reason']}; "
         f"best checkpoint at step {training['best_step']} (validation macro-F1 {training['best_validation_macro_f1']:.4f})",
         f"- training time: {minutes:.1f} min wall clock, {training['samples_per_second']:.0f} samples/s "
         f"over {training['train_examples']} train examples",
         f"- hardware: {training['hardware']}",
-        "",
-        "## Intended use and limits",
-        "",
+    ]
+    limits = [
         "- Intended: batch sentiment scoring of short English texts like the training data "
         "(tweets, review sentences), to measure sentiment in aggregate.",
         "- Not intended: decisions about individual people, or text far from the training domain "
@@ -120,13 +98,17 @@ def render_card(record: ModelRecord, config: TrainConfig, metrics: dict[str, Any
         "- Sarcasm, negation across clauses and mixed sentiment are common errors; check the "
         "confusion matrix above for which classes are confused.",
         "- Labels come from the curated dataset; any bias in how it was labelled is learned too.",
-        "",
-        "## Use",
-        "",
-        "```python",
-        "from transformers import pipeline",
-        f'clf = pipeline("text-classification", model="models/{record.model_id}")',
-        "```",
-        "",
     ]
-    return "\n".join(lines)
+    description = (
+        f"A {len(record.labels)}-class sentiment classifier ({', '.join(record.labels)}) fine-tuned by sentiflow."
+    )
+    return card.render_card(
+        record,
+        description,
+        [
+            card.CardSection("Hyperparameters", hyperparameters),
+            card.CardSection("Metrics", measured),
+            card.CardSection("Training", run),
+            card.CardSection("Intended use and limits", limits),
+        ],
+    )
