@@ -16,8 +16,7 @@ from prefect.cache_policies import NONE
 from sentiflow.flows.production import choose_production
 from sentiflow.flows.run_config import RunPlan, plan_run
 from sentiflow.tasks.core.home import Home
-
-IO_RETRIES: dict[str, Any] = {"retries": 3, "retry_delay_seconds": [2, 5, 15]}
+from sentiflow.tasks.core.retry import IO_RETRIES
 
 
 @task(name="plan-run", cache_policy=NONE)

@@ -18,6 +18,7 @@ from sentiflow.tasks.compress.auto import CandidateSpec, Outcome, choose
 from sentiflow.tasks.compress.job import CompressionJob, TrainingData, load_eval_sets, load_training_data, prepare_job
 from sentiflow.tasks.compress.measure import EvalSets, Evaluation, compare
 from sentiflow.tasks.core.home import Home
+from sentiflow.tasks.core.retry import IO_RETRIES
 from sentiflow.tasks.warehouse.registry import promote
 
 
@@ -61,7 +62,7 @@ def prepare_task(
     return job
 
 
-@task(name="load-evaluation-data", cache_policy=NONE, retries=3, retry_delay_seconds=[2, 5, 15])
+@task(name="load-evaluation-data", cache_policy=NONE, **IO_RETRIES)
 def eval_sets_task(job: CompressionJob) -> EvalSets:
     """Validation and test texts with gold labels, and the latency sample."""
     return load_eval_sets(job)
@@ -160,7 +161,7 @@ def speed_task(
     return parent, results
 
 
-@task(name="publish-candidate", cache_policy=NONE, retries=3, retry_delay_seconds=[2, 5, 15])
+@task(name="publish-candidate", cache_policy=NONE, **IO_RETRIES)
 def publish_task(
     job: CompressionJob, result: cand.CandidateResult, parent: Evaluation, data: EvalSets
 ) -> dict[str, Any]:

@@ -17,10 +17,9 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import INPUTS, NONE, TASK_SOURCE
 
 from sentiflow.tasks.core.home import Home
+from sentiflow.tasks.core.retry import IO_RETRIES
 from sentiflow.tasks.report.build import build_report
 from sentiflow.tasks.report.plots import PLOTS
-
-IO_RETRIES = {"retries": 3, "retry_delay_seconds": [2, 5, 15]}
 
 
 @task(name="draw-plot", persist_result=True, task_run_name="draw-{kind}")
