@@ -129,9 +129,15 @@ def compress_command(
         promote,
     )
 
-    from sentiflow.flows.compress import compress_flow
+    from rich.markup import escape
 
-    with console.status("compressing (see the Prefect log for progress)"):
+    from sentiflow.flows.compress import compress_flow
+    from sentiflow.tasks.core.progress import Note, listening
+
+    with (
+        console.status("compressing (see the Prefect log for progress)") as status,
+        listening(lambda note: status.update(f"compressing: {escape(note.message)}"), Note),
+    ):
         summary = compress_flow(
             home=str(settings.home),
             model=model,

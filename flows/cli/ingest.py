@@ -161,7 +161,8 @@ def _progress(quiet: bool) -> Any:
 
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn, TransferSpeedColumn
 
-    from sentiflow.tasks.core import progress as ingest_progress
+    from sentiflow.tasks.core.progress import Progress as FileProgress
+    from sentiflow.tasks.core.progress import listening
 
     stack = ExitStack()
     if quiet or not console.is_terminal:
@@ -179,10 +180,10 @@ def _progress(quiet: bool) -> Any:
     )
     ids: dict[str, Any] = {}
 
-    def on_progress(label: str, done: int, total: int, finished: bool) -> None:
-        if label not in ids:
-            ids[label] = bars.add_task(label, total=total or None)
-        bars.update(ids[label], completed=done, total=(done if finished else total) or None)
+    def on_progress(p: FileProgress) -> None:
+        if p.label not in ids:
+            ids[p.label] = bars.add_task(p.label, total=p.total or None)
+        bars.update(ids[p.label], completed=p.done, total=(p.done if p.finished else p.total) or None)
 
-    stack.enter_context(ingest_progress.listening(on_progress))
+    stack.enter_context(listening(on_progress, FileProgress))
     return stack

@@ -41,7 +41,8 @@ def _progress(quiet: bool) -> ExitStack:
     """A bar per shard while it is scored (threads runner; Dask workers report none)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from sentiflow.tasks.core import progress
+    from sentiflow.tasks.core.progress import Progress as ShardProgress
+    from sentiflow.tasks.core.progress import listening
 
     stack = ExitStack()
     if quiet or not console.is_terminal:
@@ -58,12 +59,12 @@ def _progress(quiet: bool) -> ExitStack:
     )
     ids: dict[str, Any] = {}
 
-    def on_progress(label: str, done: int, total: int, finished: bool) -> None:
-        if label not in ids:
-            ids[label] = bars.add_task(label, total=total)
-        bars.update(ids[label], completed=done)
+    def on_progress(p: ShardProgress) -> None:
+        if p.label not in ids:
+            ids[p.label] = bars.add_task(p.label, total=p.total)
+        bars.update(ids[p.label], completed=p.done)
 
-    stack.enter_context(progress.listening(on_progress))
+    stack.enter_context(listening(on_progress, ShardProgress))
     return stack
 
 

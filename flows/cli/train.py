@@ -94,7 +94,8 @@ def train_command(
         console.print(f"[yellow]note:[/] {plan.notice()}", highlight=False)
 
     from sentiflow.flows.train import train_flow
-    from sentiflow.tasks.train.prefect_tasks import listening
+    from sentiflow.tasks.core.progress import listening
+    from sentiflow.tasks.models.training.loop import TrainEvent
 
     columns = (
         TextColumn("training"),
@@ -107,13 +108,13 @@ def train_command(
     with Progress(*columns, console=console, transient=True) as progress:
         bar = progress.add_task("train", total=None, loss="-")
 
-        def on_event(event: Any) -> None:
+        def on_event(event: TrainEvent) -> None:
             if event.kind == "step":
                 progress.update(bar, completed=event.step, total=event.total_steps, loss=f"{event.data['loss']:.3f}")
             elif event.kind == "header":
                 progress.update(bar, completed=event.step, total=event.total_steps)
 
-        with listening(on_event):
+        with listening(on_event, TrainEvent):
             summary = train_flow(
                 home=str(Home.at(settings.home).root),
                 dataset=dataset,

@@ -17,13 +17,16 @@ from sentiflow.tasks.compress import candidates as cand
 from sentiflow.tasks.compress.auto import CandidateSpec, Outcome, choose
 from sentiflow.tasks.compress.job import CompressionJob, TrainingData, load_eval_sets, load_training_data, prepare_job
 from sentiflow.tasks.compress.measure import EvalSets, Evaluation, compare
+from sentiflow.tasks.core import progress
 from sentiflow.tasks.core.home import Home
 from sentiflow.tasks.core.retry import IO_RETRIES
 from sentiflow.tasks.warehouse.registry import promote
 
 
 def _log(message: str) -> None:
+    """A line to the run log and, as a Note, to this process's listeners (the CLI's status line)."""
     get_run_logger().info(message)
+    progress.publish(progress.Note("compress", message))
 
 
 @task(name="plan-compression", cache_policy=NONE)

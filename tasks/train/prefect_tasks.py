@@ -1,49 +1,37 @@
 """Prefect tasks around the pure training modules: inputs in, pure call, summary back.
 
-Training progress goes two ways: lines to the Prefect run logger, and every event to the
-in-process listeners a caller registers with `listening(...)` (the CLI's progress bar).
+Training progress goes two ways: lines to the Prefect run logger, and every event to this
+process's listeners (tasks/core/progress.py; the CLI's progress bar listens for TrainEvent).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from prefect import get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NONE
 
+from sentiflow.tasks.core import progress
 from sentiflow.tasks.core.home import Home
 from sentiflow.tasks.core.settings import Settings
 from sentiflow.tasks.models.metrics import headline
 from sentiflow.tasks.models.training.config import TrainConfig
-from sentiflow.tasks.models.training.loop import EventSink, TrainEvent
+from sentiflow.tasks.models.training.loop import TrainEvent
 from sentiflow.tasks.train import finetune
 from sentiflow.tasks.train.finetune import TrainPlan
 from sentiflow.tasks.train.promotion import promote_if_better
 
-_listeners: list[EventSink] = []
-_LOGGED_KINDS = {"header", "progress", "eval", "checkpoint", "stop"}
-
-
-@contextmanager
-def listening(sink: EventSink) -> Iterator[None]:
-    """Receive every training event of runs in this process while the block runs."""
-    _listeners.append(sink)
-    try:
-        yield
-    finally:
-        _listeners.remove(sink)
+_LOGGED_KINDS = {"header", "progress", "eval", "checkpoint", "stop"}  # not "step": one per step
 
 
 def _route(event: TrainEvent) -> None:
+    """The training loop's `on_event`: its lines to the run log, the event to the listeners."""
     if event.kind in _LOGGED_KINDS:
         logger = get_run_logger()
         for line in event.message.splitlines():
             logger.info(line)
-    for sink in list(_listeners):
-        sink(event)
+    progress.publish(event)
 
 
 @task(name="plan-training", cache_policy=NONE)
