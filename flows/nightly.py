@@ -8,13 +8,13 @@ from prefect import flow
 
 from sentiflow.flows.pipeline_tasks import record_run_task
 from sentiflow.flows.run_config import IngestJob, load_sources, sources_file_for
-from sentiflow.flows.run_summary import ingest_counts
 from sentiflow.flows.stages import Stages, ingest_stage
 from sentiflow.tasks.core.errors import UserError
 from sentiflow.tasks.core.home import Home
 from sentiflow.tasks.core.lake import list_sources
 from sentiflow.tasks.core.runners import check_runner
 from sentiflow.tasks.report.prefect_tasks import write_report_task
+from sentiflow.tasks.score.summary import ScoreSummary
 from sentiflow.tasks.warehouse.runs import utc_now
 
 
@@ -37,7 +37,7 @@ def nightly_flow(
     started = utc_now()
     jobs = [IngestJob(tuple(files), s.ingest_kwargs()) for s in watched if (files := s.inbox_files())]
     stages = Stages()
-    ingest_stage(stages, jobs, home, runner, dask_address)
+    ingested = ingest_stage(stages, jobs, home, runner, dask_address)
     # every watched source in the lake, not only today's: a night that crashed before scoring
     # left unscored documents, and scoring skips what the model has already scored
     in_lake = [s.name for s in watched if s.name in list_sources(Home.at(home))]
@@ -45,6 +45,7 @@ def nightly_flow(
         stages.run(
             "score",
             score_flow,
+            ScoreSummary,
             home=home,
             model="production",
             sources=in_lake,
@@ -54,19 +55,19 @@ def nightly_flow(
         if in_lake
         else None
     )
-    ingested = ingest_counts(stages.summaries["ingest"]["summaries"])
-    status = "failed" if stages.failed else ("partial" if ingested["failures"] else "completed")
+    status = "failed" if stages.failed else ("partial" if ingested.failures else "completed")
+    seconds = stages.results["score"].seconds if scored else None
     summary = {
         "status": status,
         "failed_stage": stages.failed,
         "inbox_sources": [s.name for s in watched],
         "files": sum(len(j.inputs) for j in jobs),
-        "ingest": ingested,
-        "score": scored,
+        "ingest": ingested.to_json(),
+        "score": {**scored.to_json(), "_seconds": seconds} if scored else None,
     }
-    counts = {"files": summary["files"], **{k: v for k, v in (scored or {}).items() if k.startswith("documents_")}}
+    counts = {"files": summary["files"], **(scored.documents() if scored else {})}
     summary["run_id"] = record_run_task(
         home, "nightly", {"sources_file": str(path), "runner": runner}, started, status, counts
     )
-    summary["report"] = write_report_task(home)["report"]
+    summary["report"] = write_report_task(home).report
     return summary

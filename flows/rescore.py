@@ -10,6 +10,7 @@ from sentiflow.flows.pipeline_tasks import record_run_task
 from sentiflow.flows.stages import Stages
 from sentiflow.tasks.core.runners import check_runner
 from sentiflow.tasks.report.prefect_tasks import write_report_task
+from sentiflow.tasks.score.summary import ScoreSummary
 from sentiflow.tasks.warehouse.runs import utc_now
 
 
@@ -32,6 +33,7 @@ def rescore_flow(
     scored = stages.run(
         "score",
         score_flow,
+        ScoreSummary,
         home=home,
         model=model,
         sources=sources,
@@ -39,10 +41,12 @@ def rescore_flow(
         runner=runner,
         dask_address=dask_address,
     )
-    status = "failed" if stages.failed else scored["status"]
-    summary = {"status": status, "failed_stage": stages.failed, "score": scored}
+    status = "failed" if stages.failed else scored.status
+    seconds = stages.results["score"].seconds if scored else None
+    score = {**scored.to_json(), "_seconds": seconds} if scored else None
+    summary = {"status": status, "failed_stage": stages.failed, "score": score}
     parameters = {"model": model, "sources": sources, "batch_size": batch_size, "runner": runner}
-    counts = {k: v for k, v in (scored or {}).items() if k.startswith("documents_")}
+    counts = scored.documents() if scored else {}
     summary["run_id"] = record_run_task(home, "rescore", parameters, started, status, counts)
-    summary["report"] = write_report_task(home)["report"]
+    summary["report"] = write_report_task(home).report
     return summary

@@ -32,7 +32,7 @@ def retrain_flow(
         "status": "failed" if stages.failed else "completed",
         "failed_stage": stages.failed,
         "seconds": round(time.monotonic() - clock, 1),
-        "stages": stage_counts(stages.summaries),
+        "stages": stage_counts(stages),
         "models": production_and_parent(Home.at(home), production_id),
     }
     parameters = {
@@ -42,5 +42,5 @@ def retrain_flow(
         "max_accuracy_drop": max_accuracy_drop,
     }
     summary["run_id"] = record_run_task(home, "retrain", parameters, started, summary["status"], summary["stages"])
-    summary["report"] = write_report_task(home)["report"]
+    summary["report"] = write_report_task(home).report
     return summary

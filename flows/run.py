@@ -17,6 +17,7 @@ from sentiflow.flows.run_summary import run_summary, summary_markdown
 from sentiflow.flows.stages import Stages, ingest_stage, retrain_stages
 from sentiflow.tasks.core.home import Home
 from sentiflow.tasks.report.prefect_tasks import write_report_task
+from sentiflow.tasks.score.summary import ScoreSummary
 from sentiflow.tasks.warehouse.runs import utc_now
 
 
@@ -39,10 +40,10 @@ def run_flow(
     stages = Stages()
     ingest_stage(stages, plan.ingest_jobs, plan.home, runner, dask_address)
     production_id = retrain_stages(stages, plan.home, profile, list(plan.source_names), base_model)
-    stages.run("score", score_flow, home=plan.home, model="production", runner=runner, dask_address=dask_address)
-    summary = run_summary(
-        Home.at(plan.home), plan, stages.summaries, production_id, time.monotonic() - clock, stages.failed
+    stages.run(
+        "score", score_flow, ScoreSummary, home=plan.home, model="production", runner=runner, dask_address=dask_address
     )
+    summary = run_summary(Home.at(plan.home), plan, stages, production_id, time.monotonic() - clock)
     parameters = {
         "profile": profile,
         "sources": sources,
@@ -51,6 +52,6 @@ def run_flow(
         "base_model": base_model,
     }
     summary["run_id"] = record_run_task(plan.home, "run", parameters, started, summary["status"], summary["stages"])
-    summary["report"] = write_report_task(plan.home)["report"]  # after the run row: it reports this run
+    summary["report"] = write_report_task(plan.home).report  # after the run row: it reports this run
     summary_artifact_task("run-summary", summary_markdown(summary), f"sentiflow run ({profile})")
     return summary

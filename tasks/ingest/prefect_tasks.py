@@ -19,7 +19,7 @@ from sentiflow.tasks.core.home import Home
 from sentiflow.tasks.core.retry import IO_RETRIES
 from sentiflow.tasks.ingest.inputs import IngestUnit, InputPlan, plan_inputs
 from sentiflow.tasks.ingest.service import IngestOptions, ingest_unit
-from sentiflow.tasks.ingest.summary import artifact_rows
+from sentiflow.tasks.ingest.summary import IngestSummary, artifact_rows
 
 
 @task(name="plan-ingest-inputs", cache_policy=NONE)
@@ -77,6 +77,6 @@ def ingest_units(
 
 
 @task(name="ingest-summary-artifact", cache_policy=NONE)
-def summary_artifact_task(summary: dict[str, Any]) -> None:
+def summary_artifact_task(summary: IngestSummary) -> None:
     """The per-source table as a Prefect artifact (key: ingest-summary)."""
     create_table_artifact(key="ingest-summary", table=artifact_rows(summary), description="sentiflow ingest")

@@ -23,7 +23,7 @@ from sentiflow.tasks.score.load import LoadSummary, load_scoring_results
 from sentiflow.tasks.score.plan import ScoringPlan, ShardFailure, ShardWork, plan_scoring
 from sentiflow.tasks.score.predictions import sentiment_labels
 from sentiflow.tasks.score.scorer import ShardResult, score_shard
-from sentiflow.tasks.score.summary import worker_layout
+from sentiflow.tasks.score.summary import ScoreSummary, worker_layout
 from sentiflow.tasks.warehouse.registry import get_model
 from sentiflow.tasks.warehouse.runs import RunRecord, new_run_id, record_run
 
@@ -141,10 +141,10 @@ def load_task(home: str, model_id: str, run: RunRecord, document_shards: list[st
 
 
 @task(name="scoring-summary", cache_policy=NONE)
-def summary_artifact_task(summary: dict[str, Any]) -> None:
+def summary_artifact_task(summary: ScoreSummary) -> None:
     """The run's summary as a Prefect table artifact (key: scoring-summary)."""
-    rows = [{"metric": k, "value": str(v)} for k, v in summary.items() if k != "failures"]
-    rows += [{"metric": f"failed {f['lake_shard']}", "value": f["error"]} for f in summary["failures"]]
+    rows = [{"metric": k, "value": str(v)} for k, v in summary.to_json().items() if k != "failures"]
+    rows += [{"metric": f"failed {f.lake_shard}", "value": f.error} for f in summary.failures]
     create_table_artifact(key="scoring-summary", table=rows, description="sentiflow score")
 
 

@@ -21,6 +21,7 @@ from sentiflow.tasks.models.training.loop import TrainEvent
 from sentiflow.tasks.train import finetune
 from sentiflow.tasks.train.finetune import TrainPlan
 from sentiflow.tasks.train.promotion import promote_if_better
+from sentiflow.tasks.train.summary import TrainSummary
 
 _LOGGED_KINDS = {"header", "progress", "eval", "checkpoint", "stop"}  # not "step": one per step
 
@@ -86,47 +87,15 @@ def promote_task(home: str, model_id: str) -> dict[str, Any]:
     return decision.to_json()
 
 
-def train_summary(
-    plan: TrainPlan, record: dict[str, Any], metrics: dict[str, Any], reused: bool, decision: dict[str, Any] | None
-) -> dict[str, Any]:
-    """The flow's JSON result."""
-    training = metrics.get("training", {})
-    return {
-        "model_id": plan.model_id,
-        "reused": reused,
-        "model_dir": str(plan.model_dir),
-        "dataset_version": plan.dataset_version,
-        "base_model": plan.base_model_name,
-        "labels": plan.labels,
-        "temperature": record["temperature"],
-        "metrics": {split: headline(metrics[split]) for split in ("validation", "test")},
-        "calibration": {k: metrics["calibration"][k] for k in ("temperature", "ece_before", "ece_after")},
-        "training": {
-            k: training.get(k)
-            for k in (
-                "steps",
-                "total_steps",
-                "stop_reason",
-                "best_step",
-                "samples_per_second",
-                "wall_seconds",
-                "hardware",
-            )
-        },
-        "promoted": bool(decision and decision["promote"]),
-        "promotion_reason": decision["reason"] if decision else "not requested (--promote-if-better)",
-    }
-
-
 @task(name="metrics-artifact", cache_policy=NONE)
-def metrics_artifact_task(summary: dict[str, Any], metrics: dict[str, Any]) -> None:
+def metrics_artifact_task(summary: TrainSummary, metrics: dict[str, Any]) -> None:
     """A table artifact `model-metrics`: one row per split and class."""
     rows = []
     for split in ("validation", "test"):
         m = metrics[split]
         rows.append(
             {
-                "model_id": summary["model_id"],
+                "model_id": summary.model_id,
                 "split": split,
                 "class": "(all)",
                 "n": m["n"],
@@ -140,7 +109,7 @@ def metrics_artifact_task(summary: dict[str, Any], metrics: dict[str, Any]) -> N
         for name, c in m["per_class"].items():
             rows.append(
                 {
-                    "model_id": summary["model_id"],
+                    "model_id": summary.model_id,
                     "split": split,
                     "class": name,
                     "n": c["support"],
@@ -154,5 +123,5 @@ def metrics_artifact_task(summary: dict[str, Any], metrics: dict[str, Any]) -> N
     create_table_artifact(
         table=rows,
         key="model-metrics",
-        description=f"Evaluation of {summary['model_id']} on dataset {summary['dataset_version']}",
+        description=f"Evaluation of {summary.model_id} on dataset {summary.dataset_version}",
     )
