@@ -92,12 +92,10 @@ def stage_counts(stages: Stages) -> dict[str, dict[str, Any]]:
     return {name: result.summary.counts(result.seconds) for name, result in stages.results.items()}
 
 
-def run_summary(home: Home, plan: RunPlan, stages: Stages, production_id: str | None, seconds: float) -> dict[str, Any]:
-    """The run's JSON answer (the flow adds run_id and report)."""
+def run_fields(home: Home, plan: RunPlan, stages: Stages, production_id: str | None, seconds: float) -> dict[str, Any]:
+    """The run's own part of its JSON answer (flows/envelope.py adds status, run_id, report)."""
     score = stages.get("score", ScoreSummary)
     return {
-        "status": stages.status(),
-        "failed_stage": stages.failed,
         "profile": plan.profile,
         "sources": list(plan.source_names),
         "home": str(home.root),

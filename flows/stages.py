@@ -90,6 +90,11 @@ class Stages:
             return "failed"
         return "partial" if any(r.summary.partial for r in self.results.values()) else "completed"
 
+    def returned(self, name: str) -> dict[str, Any] | None:
+        """Stage `name`'s summary as its subflow returned it, its seconds added as `_seconds`."""
+        result = self.results.get(name)
+        return None if result is None else {**result.summary.to_json(), "_seconds": result.seconds}
+
     def get(self, name: str, summary: type[S]) -> S | None:
         """The summary of stage `name` if it ran and is of that type, else None."""
         result = self.results.get(name)
