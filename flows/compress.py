@@ -10,7 +10,6 @@ from sentiflow.tasks.compress.prefect_tasks import (
     artifact_task,
     candidate_task,
     choose_task,
-    compression_summary,
     eval_sets_task,
     measure_parent_task,
     prepare_task,
@@ -18,6 +17,7 @@ from sentiflow.tasks.compress.prefect_tasks import (
     speed_task,
     training_data_task,
 )
+from sentiflow.tasks.compress.summary import CompressSummary
 
 
 @flow(name="compress", flow_run_name="compress-{model}-{method}-{profile}")
@@ -34,7 +34,8 @@ def compress_flow(
     promote: bool = True,
 ) -> dict[str, Any]:
     """Quantize, prune and/or distil `model`; return the fastest candidate within
-    `max_accuracy_drop` points of its validation accuracy (promoted if the parent was production)."""
+    `max_accuracy_drop` points of its validation accuracy (promoted if the parent was production).
+    Returns a CompressSummary's JSON form."""
     job = prepare_task(
         home, model, method, max_accuracy_drop, target_layers, seed, max_minutes, profile, dataset, promote
     )
@@ -47,7 +48,7 @@ def compress_flow(
         results.append(build(job, spec, training, data, parent, list(results)))
     parent, results = speed_task(job, data, parent, results)
     rows = [publish_task(job, result, parent, data) for result in results]
-    decision = choose_task(job, rows)
-    summary = compression_summary(job, parent, rows, decision)
+    choice = choose_task(job, rows)
+    summary = CompressSummary.of(job, parent, rows, choice)
     artifact_task(summary)
-    return summary
+    return summary.to_json()

@@ -16,7 +16,8 @@ from sentiflow.tasks.curate.prefect_tasks import (
     reuse_task,
     warehouse_task,
 )
-from sentiflow.tasks.curate.service import check_request, curation_summary
+from sentiflow.tasks.curate.service import check_request
+from sentiflow.tasks.curate.summary import CurationSummary
 
 
 def _run_name() -> str:
@@ -34,7 +35,8 @@ def curate_flow(
     name: str | None = None,
     config_path: str | None = None,
 ) -> dict[str, Any]:
-    """Curate the lake's documents (all sources by default) into datasets/VERSION; returns the summary.
+    """Curate the lake's documents (all sources by default) into datasets/VERSION; returns the
+    summary (a CurationSummary's JSON form).
 
     VERSION hashes the inputs and the configuration: a rerun on the same inputs reuses the
     finished version instead of recomputing it (`reused: true`).
@@ -46,4 +48,4 @@ def curate_flow(
     report = reuse_task(plan) if plan.reuse else curate_task(plan, table)
     warehouse_rows = warehouse_task(home, report)
     artifact_task(report)
-    return curation_summary(report, plan.reuse, warehouse_rows)
+    return CurationSummary.of(report, plan.reuse, warehouse_rows).to_json()

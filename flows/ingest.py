@@ -40,7 +40,8 @@ def ingest_flow(
     runner: str = "threads",
     dask_address: str | None = None,
 ) -> dict[str, Any]:
-    """Ingest each input (a file, a folder, or `demo`) into HOME's lake; returns the summary.
+    """Ingest each input (a file, a folder, or `demo`) into HOME's lake; returns the summary
+    (an IngestSummary's JSON form).
 
     Idempotent: a file ingested before adds nothing, a grown file only its new rows. Inputs
     that cannot be ingested are listed under `failures`; the others are still ingested.
@@ -52,4 +53,4 @@ def ingest_flow(
     results = ingest_units(plan.units, home, options, runner, dask_address)
     summary = build_summary(results, plan.failures, plan.ignored, time.monotonic() - start)
     summary_artifact_task(summary)
-    return summary
+    return summary.to_json()

@@ -6,16 +6,14 @@ from typing import Any, Literal
 
 from prefect import flow
 
-from sentiflow.flows.pipeline_tasks import record_run_task
+from sentiflow.flows.envelope import Envelope
 from sentiflow.flows.run_config import IngestJob, load_sources, sources_file_for
-from sentiflow.flows.run_summary import ingest_counts
-from sentiflow.flows.stages import Stages, ingest_stage
+from sentiflow.flows.stages import ingest_stage
 from sentiflow.tasks.core.errors import UserError
 from sentiflow.tasks.core.home import Home
 from sentiflow.tasks.core.lake import list_sources
 from sentiflow.tasks.core.runners import check_runner
-from sentiflow.tasks.report.prefect_tasks import write_report_task
-from sentiflow.tasks.warehouse.runs import utc_now
+from sentiflow.tasks.score.summary import ScoreSummary
 
 
 @flow(name="nightly", flow_run_name="nightly")
@@ -26,7 +24,8 @@ def nightly_flow(
     dask_address: str | None = None,
 ) -> dict[str, Any]:
     """Ingest the files in each configured source's inbox (files ingested before add nothing),
-    score the new documents with the production model, and update the report."""
+    score the new documents with the production model, and update the report. Its status is
+    `partial` when an inbox file or a score shard failed (flows/envelope.py)."""
     from sentiflow.flows.score import score_flow
 
     check_runner(runner, dask_address)
@@ -34,17 +33,17 @@ def nightly_flow(
     watched = [s for s in load_sources(path) if s.inbox]
     if not watched:
         raise UserError(f'no source in {path} has an inbox folder: add inbox = "FOLDER" to a [[sources]] table')
-    started = utc_now()
+    envelope = Envelope("nightly", {"sources_file": str(path), "runner": runner})
     jobs = [IngestJob(tuple(files), s.ingest_kwargs()) for s in watched if (files := s.inbox_files())]
-    stages = Stages()
-    ingest_stage(stages, jobs, home, runner, dask_address)
+    ingested = ingest_stage(envelope.stages, jobs, home, runner, dask_address)
     # every watched source in the lake, not only today's: a night that crashed before scoring
     # left unscored documents, and scoring skips what the model has already scored
     in_lake = [s.name for s in watched if s.name in list_sources(Home.at(home))]
     scored = (
-        stages.run(
+        envelope.stages.run(
             "score",
             score_flow,
+            ScoreSummary,
             home=home,
             model="production",
             sources=in_lake,
@@ -54,19 +53,11 @@ def nightly_flow(
         if in_lake
         else None
     )
-    ingested = ingest_counts(stages.summaries["ingest"]["summaries"])
-    status = "failed" if stages.failed else ("partial" if ingested["failures"] else "completed")
-    summary = {
-        "status": status,
-        "failed_stage": stages.failed,
+    files = sum(len(j.inputs) for j in jobs)
+    fields = {
         "inbox_sources": [s.name for s in watched],
-        "files": sum(len(j.inputs) for j in jobs),
-        "ingest": ingested,
-        "score": scored,
+        "files": files,
+        "ingest": ingested.to_json(),
+        "score": envelope.stages.returned("score"),
     }
-    counts = {"files": summary["files"], **{k: v for k, v in (scored or {}).items() if k.startswith("documents_")}}
-    summary["run_id"] = record_run_task(
-        home, "nightly", {"sources_file": str(path), "runner": runner}, started, status, counts
-    )
-    summary["report"] = write_report_task(home)["report"]
-    return summary
+    return envelope.close(home, fields, {"files": files, **(scored.documents() if scored else {})})

@@ -13,11 +13,10 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 
-from sentiflow.flows.production import choose_production
+from sentiflow.flows.production import ProductionDecision, choose_production
 from sentiflow.flows.run_config import RunPlan, plan_run
 from sentiflow.tasks.core.home import Home
-
-IO_RETRIES: dict[str, Any] = {"retries": 3, "retry_delay_seconds": [2, 5, 15]}
+from sentiflow.tasks.core.retry import IO_RETRIES
 
 
 @task(name="plan-run", cache_policy=NONE)
@@ -32,13 +31,13 @@ def plan_run_task(
 
 
 @task(name="choose-production", cache_policy=NONE, **IO_RETRIES)
-def choose_production_task(home: str, finetuned_id: str, compressed_id: str | None) -> dict[str, Any]:
+def choose_production_task(home: str, finetuned_id: str, compressed_id: str | None) -> ProductionDecision:
     """Which model serves: the compressed choice or the fine-tune, if it beats production."""
     decision = choose_production(Home.at(home), finetuned_id, compressed_id)
     get_run_logger().info(
         ("promoted " if decision.changed else "production unchanged: ") + f"{decision.production_id}: {decision.reason}"
     )
-    return decision.to_json()
+    return decision
 
 
 @task(name="record-run", cache_policy=NONE, **IO_RETRIES)

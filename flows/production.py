@@ -17,17 +17,18 @@ the production model never flips between a parent and its compressed child.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from sentiflow.tasks.core.home import Home
+from sentiflow.tasks.core.summary import Summary
 from sentiflow.tasks.train.promotion import promote_if_better, stored_test_macro_f1
 from sentiflow.tasks.warehouse.registry import get_model, production_model
 
 
 @dataclass
-class ProductionDecision:
-    """What serves now, and why."""
+class ProductionDecision(Summary):
+    """What serves now, and why (the `production` line of a run's summary)."""
 
     production_id: str | None
     changed: bool
@@ -35,8 +36,8 @@ class ProductionDecision:
     challenger_id: str | None = None
     previous_id: str | None = None
 
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+    def counts(self, seconds: float | None) -> dict[str, Any]:
+        return self.to_json()
 
 
 def serving_lineage(home: Home, finetuned_id: str) -> str | None:

@@ -11,5 +11,6 @@ from sentiflow.tasks.report.prefect_tasks import write_report_task
 
 @flow(name="report", flow_run_name="report")
 def report_flow(home: str, out: str | None = None) -> dict[str, Any]:
-    """Write the self-contained HTML report (plots cached on their data) and say what it holds."""
-    return write_report_task(home, out)
+    """Write the self-contained HTML report (plots cached on their data) and say what it holds
+    (a ReportSummary's JSON form)."""
+    return write_report_task(home, out).to_json()

@@ -6,11 +6,9 @@ from typing import Any, Literal
 
 from prefect import flow
 
-from sentiflow.flows.pipeline_tasks import record_run_task
-from sentiflow.flows.stages import Stages
+from sentiflow.flows.envelope import Envelope
 from sentiflow.tasks.core.runners import check_runner
-from sentiflow.tasks.report.prefect_tasks import write_report_task
-from sentiflow.tasks.warehouse.runs import utc_now
+from sentiflow.tasks.score.summary import ScoreSummary
 
 
 @flow(name="rescore", flow_run_name="rescore-{model}")
@@ -27,11 +25,11 @@ def rescore_flow(
     from sentiflow.flows.score import score_flow
 
     check_runner(runner, dask_address)
-    started = utc_now()
-    stages = Stages()
-    scored = stages.run(
+    envelope = Envelope("rescore", {"model": model, "sources": sources, "batch_size": batch_size, "runner": runner})
+    scored = envelope.stages.run(
         "score",
         score_flow,
+        ScoreSummary,
         home=home,
         model=model,
         sources=sources,
@@ -39,10 +37,4 @@ def rescore_flow(
         runner=runner,
         dask_address=dask_address,
     )
-    status = "failed" if stages.failed else scored["status"]
-    summary = {"status": status, "failed_stage": stages.failed, "score": scored}
-    parameters = {"model": model, "sources": sources, "batch_size": batch_size, "runner": runner}
-    counts = {k: v for k, v in (scored or {}).items() if k.startswith("documents_")}
-    summary["run_id"] = record_run_task(home, "rescore", parameters, started, status, counts)
-    summary["report"] = write_report_task(home)["report"]
-    return summary
+    return envelope.close(home, {"score": envelope.stages.returned("score")}, scored.documents() if scored else {})

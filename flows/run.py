@@ -7,17 +7,16 @@ version and the model and scores only new documents.
 
 from __future__ import annotations
 
-import time
 from typing import Any, Literal
 
 from prefect import flow
 
-from sentiflow.flows.pipeline_tasks import plan_run_task, record_run_task, summary_artifact_task
-from sentiflow.flows.run_summary import run_summary, summary_markdown
-from sentiflow.flows.stages import Stages, ingest_stage, retrain_stages
+from sentiflow.flows.envelope import Envelope
+from sentiflow.flows.pipeline_tasks import plan_run_task, summary_artifact_task
+from sentiflow.flows.run_summary import run_fields, summary_markdown
+from sentiflow.flows.stages import ingest_stage, retrain_stages
 from sentiflow.tasks.core.home import Home
-from sentiflow.tasks.report.prefect_tasks import write_report_task
-from sentiflow.tasks.warehouse.runs import utc_now
+from sentiflow.tasks.score.summary import ScoreSummary
 
 
 @flow(name="run", flow_run_name="run-{profile}")
@@ -34,15 +33,6 @@ def run_flow(
     `base_model` (a hub id or folder) replaces the bundled MiniLM as the model to fine-tune."""
     from sentiflow.flows.score import score_flow
 
-    started, clock = utc_now(), time.monotonic()
-    plan = plan_run_task(home, profile, sources, sources_file, runner, dask_address)
-    stages = Stages()
-    ingest_stage(stages, plan.ingest_jobs, plan.home, runner, dask_address)
-    production_id = retrain_stages(stages, plan.home, profile, list(plan.source_names), base_model)
-    stages.run("score", score_flow, home=plan.home, model="production", runner=runner, dask_address=dask_address)
-    summary = run_summary(
-        Home.at(plan.home), plan, stages.summaries, production_id, time.monotonic() - clock, stages.failed
-    )
     parameters = {
         "profile": profile,
         "sources": sources,
@@ -50,7 +40,15 @@ def run_flow(
         "dask_address": dask_address,
         "base_model": base_model,
     }
-    summary["run_id"] = record_run_task(plan.home, "run", parameters, started, summary["status"], summary["stages"])
-    summary["report"] = write_report_task(plan.home)["report"]  # after the run row: it reports this run
+    envelope = Envelope("run", parameters)
+    plan = plan_run_task(home, profile, sources, sources_file, runner, dask_address)
+    stages = envelope.stages
+    ingest_stage(stages, plan.ingest_jobs, plan.home, runner, dask_address)
+    production_id = retrain_stages(stages, plan.home, profile, list(plan.source_names), base_model)
+    stages.run(
+        "score", score_flow, ScoreSummary, home=plan.home, model="production", runner=runner, dask_address=dask_address
+    )
+    fields = run_fields(Home.at(plan.home), plan, stages, production_id, envelope.seconds())
+    summary = envelope.close(plan.home, fields, fields["stages"])
     summary_artifact_task("run-summary", summary_markdown(summary), f"sentiflow run ({profile})")
     return summary

@@ -1,4 +1,4 @@
-"""The end-of-run summary of `sentiflow run`, from the stage summaries (no Prefect here).
+"""The end-of-run summary of `sentiflow run`, from the stages' typed summaries (no Prefect here).
 
 Counts per stage, the production model's metrics next to its parent's, scoring throughput,
 where the warehouse is, and three `sentiflow query` commands that work as printed: the home is
@@ -12,12 +12,17 @@ import shlex
 import shutil
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sentiflow.tasks.core.home import Home
 from sentiflow.tasks.models.record import ModelRecord, parent_metrics_beside
 from sentiflow.tasks.report.html import plain
+from sentiflow.tasks.score.summary import ScoreSummary
 from sentiflow.tasks.warehouse.registry import get_model
+
+if TYPE_CHECKING:
+    from sentiflow.flows.run_config import RunPlan
+    from sentiflow.flows.stages import Stages
 
 EXAMPLE_SQL = (
     "select source, label, count(*) as documents, round(avg(confidence), 3) as mean_confidence "
@@ -46,17 +51,6 @@ def example_queries(home: Home) -> list[str]:
         f"{prefix} --name sentiment_by_source",
         f"{prefix} --name most_negative --param limit=5",
     ]
-
-
-def ingest_counts(summaries: list[dict[str, Any]]) -> dict[str, Any]:
-    """Rows read/written/quarantined/already ingested over every ingest call, and failures."""
-    totals = {"read": 0, "written": 0, "quarantined": 0, "already_ingested": 0}
-    for summary in summaries:
-        for source in summary["sources"].values():
-            for key in totals:
-                totals[key] += source[key]
-    failures = [f for summary in summaries for f in summary["failures"]]
-    return {**totals, "sources": sorted({s for x in summaries for s in x["sources"]}), "failures": failures}
 
 
 def model_view(record: ModelRecord | None, measured: dict[str, Any] | None = None) -> dict[str, Any] | None:
@@ -93,69 +87,25 @@ def production_and_parent(home: Home, production_id: str | None) -> dict[str, An
     return {"production": model_view(production), "parent": model_view(parent, beside)}
 
 
-def stage_counts(stages: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def stage_counts(stages: Stages) -> dict[str, dict[str, Any]]:
     """One small dict per stage that ran: what it counted and how long it took."""
-    picks = {
-        "curate": ("version", "reused", "rows_in", "kept", "removed"),
-        "train": ("model_id", "reused", "promoted"),
-        "compress": ("chosen", "reason", "skipped"),
-        "score": (
-            "model_id",
-            "documents_seen",
-            "documents_scored",
-            "documents_skipped",
-            "documents_failed",
-            "docs_per_second",
-        ),
-    }
-    counts: dict[str, dict[str, Any]] = {}
-    for stage, summary in stages.items():
-        if stage == "ingest":
-            counts[stage] = {**ingest_counts(summary["summaries"]), "seconds": summary["seconds"]}
-        elif stage == "production":
-            counts[stage] = summary
-        else:
-            counts[stage] = {k: summary.get(k) for k in picks.get(stage, ()) if k in summary}
-            counts[stage]["seconds"] = summary.get("_seconds")
-        if stage == "train":
-            counts[stage]["training"] = {k: summary.get("training", {}).get(k) for k in ("stop_reason", "steps")}
-        if stage == "compress":
-            counts[stage]["candidates"] = len(summary.get("candidates", []))
-    return counts
+    return {name: result.summary.counts(result.seconds) for name, result in stages.results.items()}
 
 
-def run_summary(
-    home: Home,
-    plan: Any,
-    stages: dict[str, dict[str, Any]],
-    production_id: str | None,
-    seconds: float,
-    failed: dict[str, str] | None,
-) -> dict[str, Any]:
-    """The run's JSON answer (the flow adds run_id and report)."""
-    score = stages.get("score", {})
+def run_fields(home: Home, plan: RunPlan, stages: Stages, production_id: str | None, seconds: float) -> dict[str, Any]:
+    """The run's own part of its JSON answer (flows/envelope.py adds status, run_id, report)."""
+    score = stages.get("score", ScoreSummary)
     return {
-        "status": run_status(stages, failed),
-        "failed_stage": failed,
         "profile": plan.profile,
         "sources": list(plan.source_names),
         "home": str(home.root),
         "seconds": round(seconds, 1),
         "stages": stage_counts(stages),
         "models": production_and_parent(home, production_id),
-        "throughput_docs_per_second": score.get("docs_per_second"),
+        "throughput_docs_per_second": score.docs_per_second if score else None,
         "warehouse": str(home.warehouse),
-        "example_queries": example_queries(home) if "score" in stages else [],
+        "example_queries": example_queries(home) if score else [],
     }
-
-
-def run_status(stages: dict[str, dict[str, Any]], failed: dict[str, str] | None) -> str:
-    """failed (a stage failed), partial (some inputs or shards failed) or completed."""
-    if failed:
-        return "failed"
-    ingest_failed = any(s["failures"] for s in stages.get("ingest", {}).get("summaries", []))
-    score_failed = bool(stages.get("score", {}).get("failures"))
-    return "partial" if ingest_failed or score_failed else "completed"
 
 
 def summary_markdown(summary: dict[str, Any]) -> str:

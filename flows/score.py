@@ -29,7 +29,8 @@ def score_flow(
     dask_address: str | None = None,
 ) -> dict[str, Any]:
     """Score the documents `model` has not scored yet (all sources, or `sources`), write the
-    predictions as Parquet shards, then load them into DuckDB in one short transaction."""
+    predictions as Parquet shards, then load them into DuckDB in one short transaction.
+    Returns a ScoreSummary's JSON form."""
     start = time.monotonic()
     run = current_run(
         "score",
@@ -43,4 +44,4 @@ def score_flow(
     load = load_task(home, record.model_id, run, plan.loadable_shards(failures))
     summary = build_summary(run.run_id, run.status, record.model_id, counts, failures, load, time.monotonic() - start)
     summary_artifact_task(summary)
-    return summary
+    return summary.to_json()

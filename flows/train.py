@@ -15,8 +15,8 @@ from sentiflow.tasks.train.prefect_tasks import (
     promote_task,
     publish_task,
     reuse_task,
-    train_summary,
 )
+from sentiflow.tasks.train.summary import TrainSummary
 
 
 @flow(name="train", flow_run_name="train-{dataset}-{profile}")
@@ -36,7 +36,8 @@ def train_flow(
     promote_if_better: bool = False,
 ) -> dict[str, Any]:
     """Fine-tune `base_model` (default: the bundled MiniLM) on a dataset version, or reuse the
-    model an identical earlier run produced; optionally promote it if it beats production."""
+    model an identical earlier run produced; optionally promote it if it beats production.
+    Returns a TrainSummary's JSON form."""
     config = make_config(
         profile,
         epochs=epochs,
@@ -56,6 +57,6 @@ def train_flow(
         record = publish_task(plan, training, metrics)
         metrics = {**metrics, "training": training}
     decision = promote_task(home, plan.model_id) if promote_if_better else None
-    summary = train_summary(plan, record, metrics, plan.reuse, decision)
+    summary = TrainSummary.of(plan, record, metrics, plan.reuse, decision)
     metrics_artifact_task(summary, metrics)
-    return summary
+    return summary.to_json()

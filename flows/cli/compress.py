@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from sentiflow.flows.cli.app import HomeOption, JsonOption, app, console, emit, settings_for
 
+if TYPE_CHECKING:
+    from sentiflow.tasks.compress.summary import CompressSummary
+
 
 def _mb(size: int | None) -> str:
     return "-" if size is None else f"{size / 1e6:.1f} MB"
 
 
-def _render(summary: dict[str, Any]) -> None:
-    parent = summary["parent"]
+def _render(summary: CompressSummary) -> None:
+    parent = summary.parent
     console.print(
-        f"compressing [bold]{parent['model_id']}[/] ({summary['method']}, profile {summary['profile']}, "
-        f"dataset {summary['dataset_version']}, budget {summary['max_accuracy_drop']:g} points)"
+        f"compressing [bold]{parent.model_id}[/] ({summary.method}, profile {summary.profile}, "
+        f"dataset {summary.dataset_version}, budget {summary.max_accuracy_drop:g} points)"
     )
     table = Table(
         "kind",
@@ -34,22 +37,22 @@ def _render(summary: dict[str, Any]) -> None:
     )
     table.add_row(
         "parent",
-        _mb(parent["size_bytes"]),
-        f"{parent['latency_ms_p50']:.1f}",
-        f"{parent['throughput']:.0f}",
-        f"{parent['validation_accuracy']:.4f}",
-        f"{parent['test_accuracy']:.4f}",
+        _mb(parent.size_bytes),
+        f"{parent.latency_ms_p50:.1f}",
+        f"{parent.throughput:.0f}",
+        f"{parent.validation_accuracy:.4f}",
+        f"{parent.test_accuracy:.4f}",
         "1.0000",
         "-",
         "",
     )
-    for row in summary["candidates"]:
+    for row in summary.candidates:
         if row["error"]:
             table.add_row(row["kind"], f"[red]failed: {row['error']}[/]", *[""] * 7)
             continue
         mark = (
             "[bold green]chosen[/]"
-            if row["model_id"] == summary["chosen"]
+            if row["model_id"] == summary.chosen
             else ("" if row["within_budget"] else "over budget")
         )
         table.add_row(
@@ -64,10 +67,10 @@ def _render(summary: dict[str, Any]) -> None:
             mark,
         )
     console.print(table)
-    for row in summary["candidates"]:
+    for row in summary.candidates:
         console.print(f"  {row['kind']}: {row['model_id']}", highlight=False)
-    console.print(summary["reason"])
-    console.print(summary["promotion_note"])
+    console.print(summary.reason)
+    console.print(summary.promotion_note)
 
 
 @app.command("compress")
@@ -129,10 +132,17 @@ def compress_command(
         promote,
     )
 
-    from sentiflow.flows.compress import compress_flow
+    from rich.markup import escape
 
-    with console.status("compressing (see the Prefect log for progress)"):
-        summary = compress_flow(
+    from sentiflow.flows.compress import compress_flow
+    from sentiflow.tasks.compress.summary import CompressSummary
+    from sentiflow.tasks.core.progress import Note, listening
+
+    with (
+        console.status("compressing (see the Prefect log for progress)") as status,
+        listening(lambda note: status.update(f"compressing: {escape(note.message)}"), Note),
+    ):
+        result = compress_flow(
             home=str(settings.home),
             model=model,
             method=method,
@@ -144,8 +154,9 @@ def compress_command(
             dataset=dataset,
             promote=promote,
         )
-    emit(summary, as_json, _render)
-    if summary["chosen"] is None:
+    summary = CompressSummary.from_json(result)
+    emit(result, as_json, lambda _: _render(summary))
+    if summary.chosen is None:
         from sentiflow.tasks.core.errors import UserError
 
-        raise UserError(summary["reason"])
+        raise UserError(summary.reason)

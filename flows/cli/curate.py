@@ -4,35 +4,38 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from sentiflow.flows.cli.app import HomeOption, JsonOption, app, console, emit, settings_for
 
+if TYPE_CHECKING:
+    from sentiflow.tasks.curate.summary import CurationSummary
 
-def _render(summary: dict[str, Any]) -> None:
+
+def _render(summary: CurationSummary) -> None:
     from rich.table import Table
 
     from sentiflow.tasks.curate.report import most_common_languages
 
-    verb = "reused (same inputs and config)" if summary["reused"] else "curated"
+    verb = "reused (same inputs and config)" if summary.reused else "curated"
     console.print(
-        f"dataset [bold]{summary['version']}[/] {verb} from {', '.join(summary['sources'])}: "
-        f"{summary['rows_in']:,} rows in, labels {', '.join(summary['labels']) or 'none'}",
+        f"dataset [bold]{summary.version}[/] {verb} from {', '.join(summary.sources)}: "
+        f"{summary.rows_in:,} rows in, labels {', '.join(summary.labels) or 'none'}",
         highlight=False,
     )
     table = Table("outcome", "rows", title="curate")
-    for split, n in summary["kept"].items():
+    for split, n in summary.kept.items():
         table.add_row(f"kept: {split}", f"{n:,}")
-    for reason, n in sorted(summary["removed"].items(), key=lambda kv: -kv[1]):
+    for reason, n in sorted(summary.removed.items(), key=lambda kv: -kv[1]):
         table.add_row(f"removed: {reason}", f"{n:,}")
-    table.add_row("[bold]total[/]", f"{sum(summary['kept'].values()) + sum(summary['removed'].values()):,}")
+    table.add_row("[bold]total[/]", f"{sum(summary.kept.values()) + sum(summary.removed.values()):,}")
     console.print(table)
-    if summary["languages"]:
-        top = ", ".join(f"{lang} {n:,}" for lang, n in most_common_languages(summary["languages"], 6))
+    if summary.languages:
+        top = ", ".join(f"{lang} {n:,}" for lang, n in most_common_languages(summary.languages, 6))
         console.print(f"languages: {top}", highlight=False)
-    for warning in summary["warnings"]:
+    for warning in summary.warnings:
         console.print(f"[yellow]warning:[/] {warning}", highlight=False)
 
 
@@ -86,10 +89,12 @@ def curate_command(
 
     configure_prefect(root.root)
     from sentiflow.flows.curate import curate_flow
+    from sentiflow.tasks.curate.summary import CurationSummary
 
     spinner = console.status("curating...", spinner="dots") if console.is_terminal and not as_json else nullcontext()
     with spinner:
-        summary = curate_flow(
+        result = curate_flow(
             home=str(root.root), sources=chosen, name=name, config_path=str(config.resolve()) if config else None
         )
-    emit(summary, as_json, _render)
+    summary = CurationSummary.from_json(result)
+    emit(result, as_json, lambda _: _render(summary))

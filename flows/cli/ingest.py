@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from sentiflow.flows.cli.app import HomeOption, JsonOption, app, console, emit, settings_for
+
+if TYPE_CHECKING:
+    from sentiflow.tasks.ingest.summary import IngestSummary
 
 
 def _column_option(role: str) -> Any:
@@ -17,7 +20,7 @@ def _column_option(role: str) -> Any:
     )
 
 
-def _render(summary: dict[str, Any]) -> None:
+def _render(summary: IngestSummary) -> None:
     from rich.table import Table
 
     from sentiflow.tasks.ingest.summary import reasons_text
@@ -25,43 +28,42 @@ def _render(summary: dict[str, Any]) -> None:
     table = Table(
         "source", "files", "read", "written", "quarantined", "already ingested", "repaired", "MB/s", title="ingest"
     )
-    for name, s in summary["sources"].items():
+    for name, s in summary.sources.items():
         table.add_row(
             name,
-            str(s["files"]),
-            f"{s['read']:,}",
-            f"{s['written']:,}",
-            f"{s['quarantined']:,}",
-            f"{s['already_ingested']:,}",
-            f"{s['repaired']:,}",
-            f"{s['mb_per_s']:.1f}",
+            str(s.files),
+            f"{s.read:,}",
+            f"{s.written:,}",
+            f"{s.quarantined:,}",
+            f"{s.already_ingested:,}",
+            f"{s.repaired:,}",
+            f"{s.mb_per_s:.1f}",
         )
-    if summary["sources"]:
+    if summary.sources:
         console.print(table)
-    for name, s in summary["sources"].items():
-        if s["quarantined"]:
+    for name, s in summary.sources.items():
+        if s.quarantined:
             console.print(
-                f"{name}: quarantined {reasons_text(s['quarantined_by_reason'])} (see lake/quarantine/source={name}/)",
+                f"{name}: quarantined {reasons_text(s.quarantined_by_reason)} (see lake/quarantine/source={name}/)",
                 highlight=False,
             )
-    if summary["ignored_files"]:
+    if summary.ignored_files:
         console.print(
-            f"skipped {len(summary['ignored_files'])} file(s) with no supported extension, "
-            f"e.g. {summary['ignored_files'][0]}",
+            f"skipped {len(summary.ignored_files)} file(s) with no supported extension, e.g. {summary.ignored_files[0]}",
             highlight=False,
         )
 
 
-def _fail(failures: list[dict[str, str]], ingested: int) -> None:
+def _fail(errors: list[str], ingested: int) -> None:
     """One line per failed input; exit 1 when others were ingested, else 2 (via the exceptions)."""
     from sentiflow.tasks.core.errors import PartialFailure, UserError
 
-    last = failures if ingested else failures[:-1]
-    for failure in last:
-        console.print(f"[bold red]error:[/] {failure['error']}", highlight=False, soft_wrap=True)
+    last = errors if ingested else errors[:-1]
+    for error in last:
+        console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
     if not ingested:
-        raise UserError(failures[-1]["error"])
-    raise PartialFailure(f"{len(failures)} input(s) failed (above); the other inputs were ingested")
+        raise UserError(errors[-1])
+    raise PartialFailure(f"{len(errors)} input(s) failed (above); the other inputs were ingested")
 
 
 @app.command("ingest")
@@ -127,7 +129,7 @@ def ingest_command(
     _ = ColumnSpec(text_column, label_column, confidence_column, date_column).by_position  # no name/position mix
     plan = plan_inputs(inputs, source, fmt)  # bad options raise here, before Prefect starts
     if not plan.units:
-        _fail(plan.failures, ingested=0)
+        _fail([f["error"] for f in plan.failures], ingested=0)
 
     from sentiflow.flows.prefect_env import configure_prefect
 
@@ -135,9 +137,10 @@ def ingest_command(
     root.mkdir(parents=True, exist_ok=True)  # a first ingest creates the home (Prefect's DB lives in it)
     configure_prefect(root)
     from sentiflow.flows.ingest import ingest_flow
+    from sentiflow.tasks.ingest.summary import IngestSummary
 
     with _progress(as_json):
-        summary = ingest_flow(
+        result = ingest_flow(
             inputs=inputs,
             home=str(root),
             source=source,
@@ -150,9 +153,10 @@ def ingest_command(
             runner=runner,
             dask_address=dask_address,
         )
-    emit(summary, as_json, _render)
-    if summary["failures"]:
-        _fail(summary["failures"], ingested=len(summary["files"]))
+    summary = IngestSummary.from_json(result)
+    emit(result, as_json, lambda _: _render(summary))
+    if summary.failures:
+        _fail([f.error for f in summary.failures], ingested=len(summary.files))
 
 
 def _progress(quiet: bool) -> Any:
@@ -161,7 +165,8 @@ def _progress(quiet: bool) -> Any:
 
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn, TransferSpeedColumn
 
-    from sentiflow.tasks.core import progress as ingest_progress
+    from sentiflow.tasks.core.progress import Progress as FileProgress
+    from sentiflow.tasks.core.progress import listening
 
     stack = ExitStack()
     if quiet or not console.is_terminal:
@@ -179,10 +184,10 @@ def _progress(quiet: bool) -> Any:
     )
     ids: dict[str, Any] = {}
 
-    def on_progress(label: str, done: int, total: int, finished: bool) -> None:
-        if label not in ids:
-            ids[label] = bars.add_task(label, total=total or None)
-        bars.update(ids[label], completed=done, total=(done if finished else total) or None)
+    def on_progress(p: FileProgress) -> None:
+        if p.label not in ids:
+            ids[p.label] = bars.add_task(p.label, total=p.total or None)
+        bars.update(ids[p.label], completed=p.done, total=(p.done if p.finished else p.total) or None)
 
-    stack.enter_context(ingest_progress.listening(on_progress))
+    stack.enter_context(listening(on_progress, FileProgress))
     return stack

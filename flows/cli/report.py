@@ -35,6 +35,7 @@ def report_command(
     """
     from sentiflow.tasks.core.home import Home
     from sentiflow.tasks.report.build import build_report
+    from sentiflow.tasks.report.summary import ReportSummary
 
     settings = settings_for(home)
     root = Home.at(settings.home)
@@ -42,15 +43,16 @@ def report_command(
         from sentiflow.tasks.core.errors import UserError
 
         raise UserError(f"no home folder at {root.root}: run `sentiflow run` first, or pass --home")
-    summary = build_report(root, out, wait_seconds=settings.query_wait_seconds)
+    result = build_report(root, out, wait_seconds=settings.query_wait_seconds)
+    summary = ReportSummary.from_json(result)
 
-    def render(s: dict) -> None:
-        table = Table("plot", "status", title=f"report: {s['report']}")
+    def render(_: dict) -> None:
+        table = Table("plot", "status", title=f"report: {summary.report}")
         for key in ("funnel", "balance", "confusion", "reliability", "sentiment", "models"):
             table.add_row(
-                key, "drawn" if key in s["plots"] else f"[yellow]not available[/]: {s['missing'].get(key, '')}"
+                key, "drawn" if key in summary.plots else f"[yellow]not available[/]: {summary.missing.get(key, '')}"
             )
         console.print(table)
-        console.print(f"open it with: xdg-open {s['report']}  ({s['bytes']:,} bytes, self-contained)")
+        console.print(f"open it with: xdg-open {summary.report}  ({summary.bytes:,} bytes, self-contained)")
 
-    emit(summary, as_json, render)
+    emit(result, as_json, render)

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from contextlib import ExitStack
-from typing import Annotated, Any
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 
 from sentiflow.flows.cli.app import HomeOption, JsonOption, app, console, emit, settings_for
+
+if TYPE_CHECKING:
+    from sentiflow.tasks.ingest.summary import InputFailure
+    from sentiflow.tasks.score.summary import ScoreSummary
 
 _SHOWN = (
     ("model", "model_id"),
@@ -25,15 +30,15 @@ _SHOWN = (
 )
 
 
-def _render(summary: dict[str, Any]) -> None:
+def _render(summary: ScoreSummary) -> None:
     from rich.table import Table
 
-    table = Table("", "", title=f"score run {summary['run_id']}", show_header=False)
-    for label, key in _SHOWN:
-        value = summary[key]
+    table = Table("", "", title=f"score run {summary.run_id}", show_header=False)
+    for label, name in _SHOWN:
+        value = getattr(summary, name)
         table.add_row(label, f"{value:,}" if isinstance(value, (int, float)) else str(value))
     console.print(table)
-    if summary["documents_scored"]:
+    if summary.documents_scored:
         console.print('see them: sentiflow query "select * from latest_predictions limit 10"')
 
 
@@ -41,7 +46,8 @@ def _progress(quiet: bool) -> ExitStack:
     """A bar per shard while it is scored (threads runner; Dask workers report none)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from sentiflow.tasks.core import progress
+    from sentiflow.tasks.core.progress import Progress as ShardProgress
+    from sentiflow.tasks.core.progress import listening
 
     stack = ExitStack()
     if quiet or not console.is_terminal:
@@ -58,28 +64,31 @@ def _progress(quiet: bool) -> ExitStack:
     )
     ids: dict[str, Any] = {}
 
-    def on_progress(label: str, done: int, total: int, finished: bool) -> None:
-        if label not in ids:
-            ids[label] = bars.add_task(label, total=total)
-        bars.update(ids[label], completed=done)
+    def on_progress(p: ShardProgress) -> None:
+        if p.label not in ids:
+            ids[p.label] = bars.add_task(p.label, total=p.total)
+        bars.update(ids[p.label], completed=p.done)
 
-    stack.enter_context(progress.listening(on_progress))
+    stack.enter_context(listening(on_progress, ShardProgress))
     return stack
 
 
 def _ingest_first(
     files: list[str], source: str | None, home: str, runner: str, dask_address: str | None
-) -> tuple[list[str], list[dict[str, str]]]:
+) -> tuple[list[str], list[InputFailure]]:
     """Ingest FILE... with the ingest flow; returns (sources ingested, failures)."""
     from sentiflow.flows.ingest import ingest_flow
     from sentiflow.tasks.core.errors import UserError
+    from sentiflow.tasks.ingest.summary import IngestSummary
 
-    summary = ingest_flow(inputs=files, home=home, source=source, runner=runner, dask_address=dask_address)
-    sources = sorted(summary["sources"])
+    summary = IngestSummary.from_json(
+        ingest_flow(inputs=files, home=home, source=source, runner=runner, dask_address=dask_address)
+    )
+    sources = sorted(summary.sources)
     if not sources:
-        errors = "; ".join(f["error"] for f in summary["failures"]) or "no documents"
+        errors = "; ".join(f.error for f in summary.failures) or "no documents"
         raise UserError(f"nothing to score: ingesting {', '.join(files)} failed ({errors})")
-    return sources, summary["failures"]
+    return sources, summary.failures
 
 
 @app.command("score")
@@ -137,14 +146,15 @@ def score_command(
 
     configure_prefect(root.root)
     from sentiflow.flows.score import score_flow
+    from sentiflow.tasks.score.summary import ScoreSummary
 
-    failures: list[dict[str, str]] = []
+    failures: list[InputFailure] = []
     sources = None if all_sources else source
     if files:
         ingested, failures = _ingest_first(files, source[0] if source else None, str(root.root), runner, dask_address)
         sources = None if all_sources else ingested
     with _progress(as_json):
-        summary = score_flow(
+        result = score_flow(
             home=str(root.root),
             model=record.model_id,
             sources=sources,
@@ -152,14 +162,16 @@ def score_command(
             runner=runner,
             dask_address=dask_address,
         )
-    emit({**summary, "ingest_failures": failures} if files else summary, as_json, _render)
-    for failure in summary["failures"]:  # error texts are data: '[...]' in them is not markup
+    summary = ScoreSummary.from_json(result)
+    shown = {**result, "ingest_failures": [asdict(f) for f in failures]}
+    emit(shown if files else result, as_json, lambda _: _render(summary))
+    for failure in summary.failures:  # error texts are data: '[...]' in them is not markup
         console.print(
-            f"[bold red]error:[/] {escape(failure['lake_shard'])}: {escape(failure['error'])}",
+            f"[bold red]error:[/] {escape(failure.lake_shard)}: {escape(failure.error)}",
             highlight=False,
             soft_wrap=True,
         )
     for failure in failures:
-        console.print(f"[bold red]error:[/] {escape(failure['error'])}", highlight=False, soft_wrap=True)
-    if summary["failures"] or failures:
+        console.print(f"[bold red]error:[/] {escape(failure.error)}", highlight=False, soft_wrap=True)
+    if summary.failures or failures:
         raise typer.Exit(1)

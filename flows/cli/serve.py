@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from sentiflow.flows.cli.app import HomeOption, JsonOption, app, console, emit, settings_for
+
+if TYPE_CHECKING:
+    from sentiflow.flows.deployments import DeploymentSpec
 
 
 @app.command("serve")
@@ -54,25 +57,12 @@ def serve_command(
             server.stop(root)
 
 
-def _serve(root: Path, specs: list, as_json: bool) -> None:
+def _serve(root: Path, specs: list[DeploymentSpec], as_json: bool) -> None:
     import os
 
     from prefect import serve
-    from prefect.flows import EntrypointType
-    from prefect.schedules import Cron
 
-    deployments = [
-        spec.load_flow().to_deployment(
-            name=spec.name,
-            description=spec.description,
-            tags=["sentiflow"],
-            schedules=[Cron(spec.cron, timezone=spec.timezone)] if spec.cron else None,
-            concurrency_limit=spec.concurrency_limit,
-            parameters={"home": str(root), **spec.parameters},
-            entrypoint_type=EntrypointType.MODULE_PATH,  # runs from any directory: sentiflow is installed
-        )
-        for spec in specs
-    ]
+    deployments = [spec.to_deployment(root) for spec in specs]
     info = {
         "api_url": os.environ["PREFECT_API_URL"],
         "home": str(root),

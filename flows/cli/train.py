@@ -2,35 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from sentiflow.flows.cli.app import HomeOption, JsonOption, app, console, emit, settings_for
 
+if TYPE_CHECKING:
+    from sentiflow.tasks.train.summary import TrainSummary
 
-def _render(summary: dict[str, Any]) -> None:
-    verb = "reused" if summary["reused"] else "trained"
-    console.print(
-        f"[bold]{summary['model_id']}[/] {verb} on dataset {summary['dataset_version']} from {summary['base_model']}"
-    )
+
+def _render(summary: TrainSummary) -> None:
+    verb = "reused" if summary.reused else "trained"
+    console.print(f"[bold]{summary.model_id}[/] {verb} on dataset {summary.dataset_version} from {summary.base_model}")
     table = Table("split", "accuracy", "macro-F1", "ECE (calibrated)")
-    for split, m in summary["metrics"].items():
+    for split, m in summary.metrics.items():
         table.add_row(split, f"{m['accuracy']:.4f}", f"{m['macro_f1']:.4f}", f"{m['ece']:.4f}")
     console.print(table)
-    t, c = summary["training"], summary["calibration"]
-    if t.get("steps") is not None:
+    t, c = summary.training, summary.calibration
+    if t.steps is not None:
         console.print(
-            f"training: {t['steps']}/{t['total_steps']} steps, stop: {t['stop_reason']}, "
-            f"best step {t['best_step']}, {t['samples_per_second']:.0f} samples/s, "
-            f"{(t['wall_seconds'] or 0) / 60:.1f} min on {t['hardware']}"
+            f"training: {t.steps}/{t.total_steps} steps, stop: {t.stop_reason}, "
+            f"best step {t.best_step}, {t.samples_per_second:.0f} samples/s, "
+            f"{(t.wall_seconds or 0) / 60:.1f} min on {t.hardware}"
         )
     console.print(f"temperature {c['temperature']:.3f} (validation ECE {c['ece_before']:.4f} -> {c['ece_after']:.4f})")
-    console.print(
-        ("promoted to production: " if summary["promoted"] else "not promoted: ") + summary["promotion_reason"]
-    )
-    console.print(f"model folder: {summary['model_dir']}")
+    console.print(("promoted to production: " if summary.promoted else "not promoted: ") + summary.promotion_reason)
+    console.print(f"model folder: {summary.model_dir}")
 
 
 @app.command("train")
@@ -94,7 +93,9 @@ def train_command(
         console.print(f"[yellow]note:[/] {plan.notice()}", highlight=False)
 
     from sentiflow.flows.train import train_flow
-    from sentiflow.tasks.train.prefect_tasks import listening
+    from sentiflow.tasks.core.progress import listening
+    from sentiflow.tasks.models.training.loop import TrainEvent
+    from sentiflow.tasks.train.summary import TrainSummary
 
     columns = (
         TextColumn("training"),
@@ -107,14 +108,14 @@ def train_command(
     with Progress(*columns, console=console, transient=True) as progress:
         bar = progress.add_task("train", total=None, loss="-")
 
-        def on_event(event: Any) -> None:
+        def on_event(event: TrainEvent) -> None:
             if event.kind == "step":
                 progress.update(bar, completed=event.step, total=event.total_steps, loss=f"{event.data['loss']:.3f}")
             elif event.kind == "header":
                 progress.update(bar, completed=event.step, total=event.total_steps)
 
-        with listening(on_event):
-            summary = train_flow(
+        with listening(on_event, TrainEvent):
+            result = train_flow(
                 home=str(Home.at(settings.home).root),
                 dataset=dataset,
                 base_model=base_model,
@@ -129,4 +130,5 @@ def train_command(
                 resume=resume,
                 promote_if_better=promote_if_better,
             )
-    emit(summary, as_json, _render)
+    summary = TrainSummary.from_json(result)
+    emit(result, as_json, lambda _: _render(summary))

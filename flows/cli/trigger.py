@@ -9,6 +9,9 @@ import typer
 from rich.table import Table
 
 from sentiflow.flows.cli.app import HomeOption, JsonOption, app, console, emit, settings_for
+from sentiflow.flows.deployments import DEPLOYMENTS
+
+_NAMES = [spec.name for spec in DEPLOYMENTS]
 
 
 def parse_parameters(pairs: list[str]) -> dict[str, Any]:
@@ -31,9 +34,7 @@ def parse_parameters(pairs: list[str]) -> dict[str, Any]:
 def trigger_command(
     name: Annotated[
         str,
-        typer.Argument(
-            help="Deployment to run: nightly, retrain, rescore, run, report, ingest, curate, train, compress or score."
-        ),
+        typer.Argument(help=f"Deployment to run: {', '.join(_NAMES[:-1])} or {_NAMES[-1]}."),
     ],
     param: Annotated[
         list[str] | None,

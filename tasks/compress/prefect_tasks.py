@@ -7,6 +7,7 @@ those that were measured.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from prefect import get_run_logger, task
@@ -16,13 +17,18 @@ from prefect.cache_policies import NONE
 from sentiflow.tasks.compress import candidates as cand
 from sentiflow.tasks.compress.auto import CandidateSpec, Outcome, choose
 from sentiflow.tasks.compress.job import CompressionJob, TrainingData, load_eval_sets, load_training_data, prepare_job
-from sentiflow.tasks.compress.measure import EvalSets, Evaluation, compare
+from sentiflow.tasks.compress.measure import EvalSets, Evaluation
+from sentiflow.tasks.compress.summary import Choice, CompressSummary, candidate_row
+from sentiflow.tasks.core import progress
 from sentiflow.tasks.core.home import Home
+from sentiflow.tasks.core.retry import IO_RETRIES
 from sentiflow.tasks.warehouse.registry import promote
 
 
 def _log(message: str) -> None:
+    """A line to the run log and, as a Note, to this process's listeners (the CLI's status line)."""
     get_run_logger().info(message)
+    progress.publish(progress.Note("compress", message))
 
 
 @task(name="plan-compression", cache_policy=NONE)
@@ -61,7 +67,7 @@ def prepare_task(
     return job
 
 
-@task(name="load-evaluation-data", cache_policy=NONE, retries=3, retry_delay_seconds=[2, 5, 15])
+@task(name="load-evaluation-data", cache_policy=NONE, **IO_RETRIES)
 def eval_sets_task(job: CompressionJob) -> EvalSets:
     """Validation and test texts with gold labels, and the latency sample."""
     return load_eval_sets(job)
@@ -84,38 +90,6 @@ def measure_parent_task(job: CompressionJob, data: EvalSets) -> Evaluation:
         f"{parent.size_bytes / 1e6:.1f} MB"
     )
     return parent
-
-
-def candidate_row(
-    job: CompressionJob,
-    spec: CandidateSpec,
-    model_id: str,
-    model: Evaluation | None,
-    parent: Evaluation,
-    reused: bool = False,
-    error: str | None = None,
-) -> dict[str, Any]:
-    """One line of the summary and of the artifact table."""
-    row: dict[str, Any] = {"model_id": model_id, "kind": spec.kind, "reused": reused, "error": error}
-    if model is None:
-        return row
-    ratios = compare(model, parent)
-    return row | {
-        "size_bytes": model.size_bytes,
-        "parameters": model.parameters,
-        "latency_ms_p50": model.latency_ms_p50,
-        "latency_ms_p95": model.latency_ms_p95,
-        "throughput": model.throughput,
-        "validation_accuracy": model.validation["accuracy"],
-        "test_accuracy": model.test["accuracy"],
-        "test_macro_f1": model.test["macro_f1"],
-        "agreement": model.test["agreement"],
-        "accuracy_drop_points": ratios["validation_accuracy_drop_points"],
-        "size_ratio": ratios["size_ratio"],
-        "throughput_ratio": ratios["throughput_ratio"],
-        "within_budget": ratios["validation_accuracy_drop_points"] <= job.max_accuracy_drop,
-        "temperature": model.temperature,
-    }
 
 
 @task(name="compress-candidate", cache_policy=NONE)
@@ -160,7 +134,7 @@ def speed_task(
     return parent, results
 
 
-@task(name="publish-candidate", cache_policy=NONE, retries=3, retry_delay_seconds=[2, 5, 15])
+@task(name="publish-candidate", cache_policy=NONE, **IO_RETRIES)
 def publish_task(
     job: CompressionJob, result: cand.CandidateResult, parent: Evaluation, data: EvalSets
 ) -> dict[str, Any]:
@@ -177,57 +151,31 @@ def publish_task(
 
 
 @task(name="choose-candidate", cache_policy=NONE)
-def choose_task(job: CompressionJob, rows: list[dict[str, Any]]) -> dict[str, Any]:
+def choose_task(job: CompressionJob, rows: list[dict[str, Any]]) -> Choice:
     """The fastest candidate within the budget; promoted when it replaces a production parent."""
     outcomes = [
         Outcome(r["model_id"], r["kind"], r["accuracy_drop_points"], r["throughput"])
         for r in rows
         if r["error"] is None
     ]
-    decision = choose(outcomes, job.max_accuracy_drop).to_json()
-    promoted = bool(decision["chosen"]) and job.promote and job.parent.stage == "production"
+    decision = choose(outcomes, job.max_accuracy_drop)
+    promoted = bool(decision.chosen) and job.promote and job.parent.stage == "production"
     if promoted:
-        promote(Home.at(job.home), decision["chosen"])
-        note = f"{decision['chosen']} replaces its parent {job.parent.model_id} as the production model"
-    elif decision["chosen"] and job.parent.stage != "production":
+        promote(Home.at(job.home), decision.chosen)
+        note = f"{decision.chosen} replaces its parent {job.parent.model_id} as the production model"
+    elif decision.chosen and job.parent.stage != "production":
         note = f"not promoted: the parent {job.parent.model_id} is not the production model"
-    elif decision["chosen"]:
+    elif decision.chosen:
         note = "not promoted (--no-promote)"
     else:
         note = "nothing promoted: no candidate met the accuracy budget"
-    _log(decision["reason"])
+    _log(decision.reason)
     _log(note)
-    return decision | {"promoted": promoted, "promotion_note": note}
-
-
-def compression_summary(
-    job: CompressionJob, parent: Evaluation, rows: list[dict[str, Any]], decision: dict[str, Any]
-) -> dict[str, Any]:
-    """The flow's JSON result."""
-    return {
-        "parent": {
-            "model_id": job.parent.model_id,
-            "kind": job.parent.kind,
-            "size_bytes": parent.size_bytes,
-            "parameters": parent.parameters,
-            "latency_ms_p50": parent.latency_ms_p50,
-            "latency_ms_p95": parent.latency_ms_p95,
-            "throughput": parent.throughput,
-            "validation_accuracy": parent.validation["accuracy"],
-            "test_accuracy": parent.test["accuracy"],
-            "test_macro_f1": parent.test["macro_f1"],
-        },
-        "dataset_version": job.dataset_version,
-        "method": job.method,
-        "profile": job.profile.name,
-        "max_accuracy_drop": job.max_accuracy_drop,
-        "candidates": rows,
-        **decision,
-    }
+    return Choice(decision.chosen, decision.reason, decision.closest, promoted, note)
 
 
 @task(name="candidates-artifact", cache_policy=NONE)
-def artifact_task(summary: dict[str, Any]) -> None:
+def artifact_task(summary: CompressSummary) -> None:
     """Table artifact `compression-candidates`: the parent and one row per candidate."""
     columns = (
         "model_id",
@@ -241,28 +189,28 @@ def artifact_task(summary: dict[str, Any]) -> None:
         "test_accuracy",
         "test_macro_f1",
     )
-    parent = summary["parent"]
+    parent = asdict(summary.parent)
     table = [
         {
-            **{c: parent.get(c) for c in columns},
+            **{c: parent[c] for c in columns},
             "agreement": 1.0,
             "accuracy_drop_points": 0.0,
             "chosen": False,
             "error": None,
         }
     ]
-    for row in summary["candidates"]:
+    for row in summary.candidates:
         table.append(
             {
                 **{c: row.get(c) for c in columns},
                 "agreement": row.get("agreement"),
                 "accuracy_drop_points": row.get("accuracy_drop_points"),
-                "chosen": row["model_id"] == summary["chosen"],
+                "chosen": row["model_id"] == summary.chosen,
                 "error": row["error"],
             }
         )
     create_table_artifact(
         table=table,
         key="compression-candidates",
-        description=f"Compression of {parent['model_id']}: {summary['reason']}",
+        description=f"Compression of {summary.parent.model_id}: {summary.reason}",
     )

@@ -1,7 +1,8 @@
 """Prefect tasks for curation: read the lake, plan the version, curate or reuse, write, load, report.
 
-I/O tasks retry (`_IO_RETRIES`); writing a version is idempotent, so a retry rewrites the same
-files. The pure curation runs once: a failure there is a bug, not a flaky disk.
+I/O tasks retry (`IO_RETRIES`, tasks/core/retry.py); writing a version is idempotent, so a
+retry rewrites the same files. The pure curation runs once: a failure there is a bug, not a
+flaky disk.
 """
 
 from __future__ import annotations
@@ -14,15 +15,14 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 
 from sentiflow.tasks.core.home import Home
+from sentiflow.tasks.core.retry import IO_RETRIES
 from sentiflow.tasks.curate import service
 from sentiflow.tasks.curate.config import CurationConfig
 from sentiflow.tasks.curate.report import render_markdown
 from sentiflow.tasks.curate.warehouse import load_curation_stats
 
-_IO_RETRIES: dict[str, Any] = {"retries": 3, "retry_delay_seconds": [2, 5, 15]}
 
-
-@task(name="read-lake", cache_policy=NONE, **_IO_RETRIES)
+@task(name="read-lake", cache_policy=NONE, **IO_RETRIES)
 def read_lake_task(home: str, sources: list[str]) -> pa.Table:
     """The chosen sources' documents from the lake."""
     table = service.read_inputs(Home.at(home), sources)
@@ -40,7 +40,7 @@ def plan_task(
     return plan
 
 
-@task(name="curate-and-write", cache_policy=NONE, **_IO_RETRIES)
+@task(name="curate-and-write", cache_policy=NONE, **IO_RETRIES)
 def curate_task(plan: service.CurationPlan, table: pa.Table) -> dict[str, Any]:
     """Run every step, write the splits, removals and report; returns the report."""
     report = service.run_curation(plan, table)
@@ -51,13 +51,13 @@ def curate_task(plan: service.CurationPlan, table: pa.Table) -> dict[str, Any]:
     return report
 
 
-@task(name="reuse-dataset", cache_policy=NONE, **_IO_RETRIES)
+@task(name="reuse-dataset", cache_policy=NONE, **IO_RETRIES)
 def reuse_task(plan: service.CurationPlan) -> dict[str, Any]:
     """The finished version's report."""
     return service.reuse_curation(plan)
 
 
-@task(name="load-curation-stats", cache_policy=NONE, **_IO_RETRIES)
+@task(name="load-curation-stats", cache_policy=NONE, **IO_RETRIES)
 def warehouse_task(home: str, report: dict[str, Any]) -> int | None:
     """Load the report into curation_stats when the home has a warehouse (rows, or None)."""
     h = Home.at(home)

@@ -87,20 +87,3 @@ def reuse_curation(plan: CurationPlan) -> dict[str, Any]:
     report = json.loads((home.dataset(plan.version) / REPORT_FILE).read_text(encoding="utf-8"))
     set_latest(home, plan.version)
     return report
-
-
-def curation_summary(report: dict[str, Any], reused: bool, warehouse_rows: int | None) -> dict[str, Any]:
-    """The flow's JSON-serialisable answer."""
-    acc = report["accounting"]
-    return {
-        "version": report["version"],
-        "reused": reused,
-        "sources": report["sources"],
-        "rows_in": acc["rows_in"],
-        "kept": acc["kept"],
-        "removed": acc["removed"],
-        "labels": report["labels"],
-        "languages": report["languages"],
-        "warnings": report["warnings"],
-        "warehouse_rows": warehouse_rows,  # rows loaded into curation_stats; None: no warehouse
-    }

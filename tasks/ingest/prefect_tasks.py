@@ -16,11 +16,10 @@ from prefect.cache_policies import NONE
 
 from sentiflow.tasks.core.errors import UserError
 from sentiflow.tasks.core.home import Home
+from sentiflow.tasks.core.retry import IO_RETRIES
 from sentiflow.tasks.ingest.inputs import IngestUnit, InputPlan, plan_inputs
 from sentiflow.tasks.ingest.service import IngestOptions, ingest_unit
-from sentiflow.tasks.ingest.summary import artifact_rows
-
-_IO_RETRIES: dict[str, Any] = {"retries": 3, "retry_delay_seconds": [2, 5, 15]}
+from sentiflow.tasks.ingest.summary import IngestSummary, artifact_rows
 
 
 @task(name="plan-ingest-inputs", cache_policy=NONE)
@@ -34,7 +33,7 @@ def plan_inputs_task(inputs: list[str], source: str | None, fmt: str | None) -> 
     return plan
 
 
-@task(name="ingest-file", task_run_name="ingest-{unit.source}-{unit.name}", cache_policy=NONE, **_IO_RETRIES)
+@task(name="ingest-file", task_run_name="ingest-{unit.source}-{unit.name}", cache_policy=NONE, **IO_RETRIES)
 def ingest_unit_task(unit: IngestUnit, home: str, options: IngestOptions) -> dict[str, Any]:
     """Ingest one file (or folder of .txt files); a user-fixable problem is returned as data."""
     try:
@@ -78,6 +77,6 @@ def ingest_units(
 
 
 @task(name="ingest-summary-artifact", cache_policy=NONE)
-def summary_artifact_task(summary: dict[str, Any]) -> None:
+def summary_artifact_task(summary: IngestSummary) -> None:
     """The per-source table as a Prefect artifact (key: ingest-summary)."""
     create_table_artifact(key="ingest-summary", table=artifact_rows(summary), description="sentiflow ingest")

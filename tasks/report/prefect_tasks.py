@@ -17,10 +17,10 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import INPUTS, NONE, TASK_SOURCE
 
 from sentiflow.tasks.core.home import Home
+from sentiflow.tasks.core.retry import IO_RETRIES
 from sentiflow.tasks.report.build import build_report
 from sentiflow.tasks.report.plots import PLOTS
-
-IO_RETRIES = {"retries": 3, "retry_delay_seconds": [2, 5, 15]}
+from sentiflow.tasks.report.summary import ReportSummary
 
 
 @task(name="draw-plot", persist_result=True, task_run_name="draw-{kind}")
@@ -38,15 +38,15 @@ def cached_drawer(home: Home):
 
 
 @task(name="write-report", cache_policy=NONE, **IO_RETRIES)
-def write_report_task(home: str, out: str | None = None) -> dict[str, Any]:
+def write_report_task(home: str, out: str | None = None) -> ReportSummary:
     """Gather from the home, draw (cached), write HOME/reports/report.html; a markdown artifact."""
     root = Home.at(home)
-    summary = build_report(root, Path(out) if out else None, render=cached_drawer(root))
-    missing = "".join(f"\n- {key}: {why}" for key, why in summary["missing"].items()) or " none"
+    summary = ReportSummary.from_json(build_report(root, Path(out) if out else None, render=cached_drawer(root)))
+    missing = "".join(f"\n- {key}: {why}" for key, why in summary.missing.items()) or " none"
     create_markdown_artifact(
         key="sentiflow-report",
-        markdown=f"Report written to `{summary['report']}` ({summary['bytes']:,} bytes): "
-        f"plots {', '.join(summary['plots']) or 'none'}.\n\nNot available:{missing}",
+        markdown=f"Report written to `{summary.report}` ({summary.bytes:,} bytes): "
+        f"plots {', '.join(summary.plots) or 'none'}.\n\nNot available:{missing}",
         description="Where the latest HTML report is and what it holds",
     )
     return summary

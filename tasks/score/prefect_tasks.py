@@ -9,14 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
 from prefect import get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NONE
 from prefect.runtime import flow_run
 
-from sentiflow.tasks.core.errors import UserError
 from sentiflow.tasks.core.home import Home
+from sentiflow.tasks.core.retry import IO_RETRIES
 from sentiflow.tasks.core.settings import Settings
 from sentiflow.tasks.models.loading import check_model_files
 from sentiflow.tasks.models.record import ModelRecord
@@ -24,22 +23,9 @@ from sentiflow.tasks.score.load import LoadSummary, load_scoring_results
 from sentiflow.tasks.score.plan import ScoringPlan, ShardFailure, ShardWork, plan_scoring
 from sentiflow.tasks.score.predictions import sentiment_labels
 from sentiflow.tasks.score.scorer import ShardResult, score_shard
-from sentiflow.tasks.score.summary import worker_layout
+from sentiflow.tasks.score.summary import ScoreSummary, worker_layout
 from sentiflow.tasks.warehouse.registry import get_model
 from sentiflow.tasks.warehouse.runs import RunRecord, new_run_id, record_run
-
-_IO_RETRIES = {"retries": 3, "retry_delay_seconds": [2, 5, 15]}
-
-
-def _transient(task, task_run, state) -> bool:
-    """Retry I/O hiccups, not mistakes in the input (a bad shard fails the same way again)."""
-    try:
-        state.result()
-    except (UserError, pa.ArrowInvalid, ValueError):
-        return False
-    except Exception:
-        return True
-    return False
 
 
 def current_run(flow: str, parameters: dict[str, Any]) -> RunRecord:
@@ -47,7 +33,7 @@ def current_run(flow: str, parameters: dict[str, Any]) -> RunRecord:
     return RunRecord(run_id=flow_run.id or new_run_id(flow), flow=flow, parameters=parameters)
 
 
-@task(name="resolve-model", cache_policy=NONE, **_IO_RETRIES, retry_condition_fn=_transient)
+@task(name="resolve-model", cache_policy=NONE, **IO_RETRIES)
 def resolve_model_task(home: str, model: str) -> ModelRecord:
     """The registry record for a model id or 'production', checked to be a sentiment model."""
     record = get_model(Home.at(home), model)
@@ -56,7 +42,7 @@ def resolve_model_task(home: str, model: str) -> ModelRecord:
     return record
 
 
-@task(name="plan-scoring", cache_policy=NONE, **_IO_RETRIES, retry_condition_fn=_transient)
+@task(name="plan-scoring", cache_policy=NONE, **IO_RETRIES)
 def plan_scoring_task(home: str, model_id: str, sources: list[str] | None) -> ScoringPlan:
     """Which lake shards (and documents) the model has not scored yet."""
     plan = plan_scoring(Home.at(home), model_id, sources, Settings().query_wait_seconds)
@@ -72,8 +58,7 @@ def plan_scoring_task(home: str, model_id: str, sources: list[str] | None) -> Sc
     name="score-shard",
     task_run_name="score-{work.name}",
     cache_policy=NONE,
-    **_IO_RETRIES,
-    retry_condition_fn=_transient,
+    **IO_RETRIES,
 )
 def score_shard_task(
     home: str,
@@ -144,7 +129,7 @@ def score_all_shards(
     return results, failures
 
 
-@task(name="load-warehouse", cache_policy=NONE, **_IO_RETRIES, retry_condition_fn=_transient)
+@task(name="load-warehouse", cache_policy=NONE, **IO_RETRIES)
 def load_task(home: str, model_id: str, run: RunRecord, document_shards: list[str]) -> LoadSummary:
     """The one write: pending predictions and new documents into DuckDB, and the run."""
     load = load_scoring_results(Home.at(home), model_id, run, document_shards)
@@ -156,10 +141,10 @@ def load_task(home: str, model_id: str, run: RunRecord, document_shards: list[st
 
 
 @task(name="scoring-summary", cache_policy=NONE)
-def summary_artifact_task(summary: dict[str, Any]) -> None:
+def summary_artifact_task(summary: ScoreSummary) -> None:
     """The run's summary as a Prefect table artifact (key: scoring-summary)."""
-    rows = [{"metric": k, "value": str(v)} for k, v in summary.items() if k != "failures"]
-    rows += [{"metric": f"failed {f['lake_shard']}", "value": f["error"]} for f in summary["failures"]]
+    rows = [{"metric": k, "value": str(v)} for k, v in summary.to_json().items() if k != "failures"]
+    rows += [{"metric": f"failed {f.lake_shard}", "value": f.error} for f in summary.failures]
     create_table_artifact(key="scoring-summary", table=rows, description="sentiflow score")
 
 

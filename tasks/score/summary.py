@@ -1,13 +1,57 @@
-"""The scoring run's summary: counts, throughput and the write lock, as one plain dict."""
+"""The scoring run's summary: counts, throughput and the write lock (`ScoreSummary`)."""
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from typing import Any
 
+from sentiflow.tasks.core.summary import Summary
 from sentiflow.tasks.score.load import LoadSummary
 from sentiflow.tasks.score.plan import ScoringPlan, ShardFailure
 from sentiflow.tasks.score.scorer import ShardResult
+
+
+@dataclass(frozen=True)
+class ScoreSummary(Summary):
+    """What `sentiflow score` prints and the score flow returns (as JSON)."""
+
+    run_id: str
+    status: str  # completed | partial (some shards failed) | failed (every shard failed)
+    model_id: str
+    documents_seen: int  # in shards that could be read: skipped + scored + failed
+    documents_skipped: int
+    documents_scored: int
+    documents_failed: int  # in shards that failed
+    shards_seen: int
+    shards_scored: int
+    shards_resumed: int
+    shards_failed: int
+    predictions_loaded: int
+    documents_loaded: int
+    seconds: float
+    docs_per_second: float
+    lock_held_seconds: float
+    failures: list[ShardFailure]
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.failures)
+
+    def documents(self) -> dict[str, int]:
+        """The document counts, as an orchestration run records them in `runs`."""
+        return {k: v for k, v in self.to_json().items() if k.startswith("documents_")}
+
+    def counts(self, seconds: float | None) -> dict[str, Any]:
+        return {
+            "model_id": self.model_id,
+            "documents_seen": self.documents_seen,
+            "documents_scored": self.documents_scored,
+            "documents_skipped": self.documents_skipped,
+            "documents_failed": self.documents_failed,
+            "docs_per_second": self.docs_per_second,
+            "seconds": seconds,
+        }
 
 
 def worker_layout(shards: int, cpus: int | None = None, threads_setting: int = 0) -> tuple[int, int]:
@@ -24,6 +68,7 @@ def worker_layout(shards: int, cpus: int | None = None, threads_setting: int = 0
 
 
 def run_status(results: list[ShardResult], failures: list[ShardFailure]) -> str:
+    """The score run's own status (its row in `runs`)."""
     if not failures:
         return "completed"
     return "partial" if results else "failed"
@@ -53,18 +98,18 @@ def build_summary(
     failures: list[ShardFailure],
     load: LoadSummary,
     seconds: float,
-) -> dict[str, Any]:
-    """What `sentiflow score` prints and the flow returns (JSON-serialisable)."""
+) -> ScoreSummary:
+    """The run's summary from its counts (`scoring_counts`), failures and load."""
     scored = counts["documents_scored"]
-    return {
-        "run_id": run_id,
-        "status": status,
-        "model_id": model_id,
+    return ScoreSummary(
+        run_id=run_id,
+        status=status,
+        model_id=model_id,
         **counts,
-        "predictions_loaded": load.predictions_inserted,
-        "documents_loaded": load.documents_inserted,
-        "seconds": round(seconds, 2),
-        "docs_per_second": round(scored / seconds, 1) if seconds > 0 else 0.0,
-        "lock_held_seconds": load.lock_held_seconds,
-        "failures": [{"lake_shard": f.lake_shard, "error": f.error} for f in failures],
-    }
+        predictions_loaded=load.predictions_inserted,
+        documents_loaded=load.documents_inserted,
+        seconds=round(seconds, 2),
+        docs_per_second=round(scored / seconds, 1) if seconds > 0 else 0.0,
+        lock_held_seconds=load.lock_held_seconds,
+        failures=list(failures),
+    )

@@ -1,49 +1,38 @@
 """Prefect tasks around the pure training modules: inputs in, pure call, summary back.
 
-Training progress goes two ways: lines to the Prefect run logger, and every event to the
-in-process listeners a caller registers with `listening(...)` (the CLI's progress bar).
+Training progress goes two ways: lines to the Prefect run logger, and every event to this
+process's listeners (tasks/core/progress.py; the CLI's progress bar listens for TrainEvent).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from prefect import get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NONE
 
+from sentiflow.tasks.core import progress
 from sentiflow.tasks.core.home import Home
 from sentiflow.tasks.core.settings import Settings
 from sentiflow.tasks.models.metrics import headline
 from sentiflow.tasks.models.training.config import TrainConfig
-from sentiflow.tasks.models.training.loop import EventSink, TrainEvent
+from sentiflow.tasks.models.training.loop import TrainEvent
 from sentiflow.tasks.train import finetune
 from sentiflow.tasks.train.finetune import TrainPlan
 from sentiflow.tasks.train.promotion import promote_if_better
+from sentiflow.tasks.train.summary import TrainSummary
 
-_listeners: list[EventSink] = []
-_LOGGED_KINDS = {"header", "progress", "eval", "checkpoint", "stop"}
-
-
-@contextmanager
-def listening(sink: EventSink) -> Iterator[None]:
-    """Receive every training event of runs in this process while the block runs."""
-    _listeners.append(sink)
-    try:
-        yield
-    finally:
-        _listeners.remove(sink)
+_LOGGED_KINDS = {"header", "progress", "eval", "checkpoint", "stop"}  # not "step": one per step
 
 
 def _route(event: TrainEvent) -> None:
+    """The training loop's `on_event`: its lines to the run log, the event to the listeners."""
     if event.kind in _LOGGED_KINDS:
         logger = get_run_logger()
         for line in event.message.splitlines():
             logger.info(line)
-    for sink in list(_listeners):
-        sink(event)
+    progress.publish(event)
 
 
 @task(name="plan-training", cache_policy=NONE)
@@ -98,47 +87,15 @@ def promote_task(home: str, model_id: str) -> dict[str, Any]:
     return decision.to_json()
 
 
-def train_summary(
-    plan: TrainPlan, record: dict[str, Any], metrics: dict[str, Any], reused: bool, decision: dict[str, Any] | None
-) -> dict[str, Any]:
-    """The flow's JSON result."""
-    training = metrics.get("training", {})
-    return {
-        "model_id": plan.model_id,
-        "reused": reused,
-        "model_dir": str(plan.model_dir),
-        "dataset_version": plan.dataset_version,
-        "base_model": plan.base_model_name,
-        "labels": plan.labels,
-        "temperature": record["temperature"],
-        "metrics": {split: headline(metrics[split]) for split in ("validation", "test")},
-        "calibration": {k: metrics["calibration"][k] for k in ("temperature", "ece_before", "ece_after")},
-        "training": {
-            k: training.get(k)
-            for k in (
-                "steps",
-                "total_steps",
-                "stop_reason",
-                "best_step",
-                "samples_per_second",
-                "wall_seconds",
-                "hardware",
-            )
-        },
-        "promoted": bool(decision and decision["promote"]),
-        "promotion_reason": decision["reason"] if decision else "not requested (--promote-if-better)",
-    }
-
-
 @task(name="metrics-artifact", cache_policy=NONE)
-def metrics_artifact_task(summary: dict[str, Any], metrics: dict[str, Any]) -> None:
+def metrics_artifact_task(summary: TrainSummary, metrics: dict[str, Any]) -> None:
     """A table artifact `model-metrics`: one row per split and class."""
     rows = []
     for split in ("validation", "test"):
         m = metrics[split]
         rows.append(
             {
-                "model_id": summary["model_id"],
+                "model_id": summary.model_id,
                 "split": split,
                 "class": "(all)",
                 "n": m["n"],
@@ -152,7 +109,7 @@ def metrics_artifact_task(summary: dict[str, Any], metrics: dict[str, Any]) -> N
         for name, c in m["per_class"].items():
             rows.append(
                 {
-                    "model_id": summary["model_id"],
+                    "model_id": summary.model_id,
                     "split": split,
                     "class": name,
                     "n": c["support"],
@@ -166,5 +123,5 @@ def metrics_artifact_task(summary: dict[str, Any], metrics: dict[str, Any]) -> N
     create_table_artifact(
         table=rows,
         key="model-metrics",
-        description=f"Evaluation of {summary['model_id']} on dataset {summary['dataset_version']}",
+        description=f"Evaluation of {summary.model_id} on dataset {summary.dataset_version}",
     )

@@ -1,4 +1,6 @@
-"""deploy/prefect.yaml is valid, agrees with flows/deployments.py, and covers every flow."""
+"""flows/deployments.py is the one list: deploy/prefect.yaml (valid, covering every flow) and the
+table in deploy/README.md agree with it, the CLI registers its commands from it, and every stage
+package keeps the stage contract."""
 
 from __future__ import annotations
 
@@ -87,3 +89,72 @@ def test_unknown_deployment_is_a_one_line_error():
         deployment("nope")
     assert deployment("rescore").entrypoint == "flows/rescore.py:rescore_flow"
     assert os.path.exists(ROOT / deployment("rescore").entrypoint.split(":")[0])
+
+
+def test_yaml_descriptions_parameters_and_tags_match_the_list(project):
+    by_name = {d.name: d for d in project.deployments}
+    for spec in DEPLOYMENTS:
+        d = by_name[spec.name]
+        assert d.description == spec.description, spec.name
+        assert {k: v for k, v in d.parameters.items() if k != "home"} == spec.parameters, spec.name
+        assert set(d.tags) == {"sentiflow", "scheduled" if spec.cron else "manual"}, spec.name
+
+
+def readme_table() -> list[list[str]]:
+    """The cells of each row of deploy/README.md's deployment table."""
+    lines = (ROOT / "deploy" / "README.md").read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("| deployment |"))
+    rows = []
+    for line in lines[start + 2 :]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in line.strip().strip("|").split("|")])
+    return rows
+
+
+def test_the_readme_table_agrees_with_the_list():
+    def row(spec) -> list[str]:
+        when = f"cron `{spec.cron}`, timezone `{spec.timezone}`" if spec.cron else "manual"
+        if spec.parameters:
+            when += ", parameters " + ", ".join(f"`{name}`" for name in spec.parameters)
+        return [
+            f"`{spec.name}/{spec.name}`",
+            spec.description,
+            f"`sentiflow {spec.name}`" if spec.command else "-",
+            when,
+            str(spec.concurrency_limit or "-"),
+        ]
+
+    assert readme_table() == [row(spec) for spec in DEPLOYMENTS]
+
+
+def test_the_cli_registers_each_flow_command_and_tool_from_the_list():
+    import typer.main
+
+    from sentiflow.flows.cli import app
+    from sentiflow.flows.deployments import TOOLS, command_modules
+
+    modules = {p.stem for p in (ROOT / "flows" / "cli").glob("*.py")} - {"__init__", "app"}
+    assert modules == set(command_modules()), "a flows/cli module missing from flows/deployments.py, or the reverse"
+    assert set(typer.main.get_command(app).commands) == set(command_modules())
+    assert not set(TOOLS) & {spec.name for spec in DEPLOYMENTS}
+
+
+def test_every_stage_package_keeps_the_stage_contract():
+    """tasks/NAME (besides the shared core, models and warehouse): a registered flow with a command,
+    a Prefect layer, and a typed summary."""
+    import importlib
+    import inspect
+
+    from sentiflow.tasks.core.summary import Summary
+
+    shared = {"core", "models", "warehouse"}
+    stages = sorted(p.parent.name for p in (ROOT / "tasks").glob("*/__init__.py") if p.parent.name not in shared)
+    assert {"ingest", "curate", "train", "compress", "score", "report"} <= set(stages)
+    for name in stages:
+        spec = deployment(name)
+        assert spec.command and (ROOT / "flows" / f"{name}.py").is_file(), name
+        assert (ROOT / "tasks" / name / "prefect_tasks.py").is_file(), name
+        summary = importlib.import_module(f"sentiflow.tasks.{name}.summary")
+        own = [c for _, c in inspect.getmembers(summary, inspect.isclass) if c.__module__ == summary.__name__]
+        assert any(issubclass(c, Summary) for c in own), f"tasks/{name}/summary.py defines no Summary"
