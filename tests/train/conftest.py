@@ -9,18 +9,8 @@ from typing import Any
 import pytest
 
 from sentiflow.tasks.core.home import Home
+from tests.tinybert import one_torch_thread  # noqa: F401  (autouse fixture)
 from tests.train.helpers import TINY_CONFIG, tiny_base, write_dataset
-
-
-@pytest.fixture(autouse=True)
-def one_torch_thread(monkeypatch):
-    """Tiny models train fastest on one thread, and the machine is shared; restore afterwards."""
-    import torch
-
-    before = torch.get_num_threads()
-    monkeypatch.setenv("OMP_NUM_THREADS", "1")
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="session")
