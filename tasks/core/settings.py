@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -44,6 +44,16 @@ class Settings(BaseSettings):
         default=False,
         description="Never reach the Hugging Face hub (also on with HF_HUB_OFFLINE=1).",
     )
+    sources_file: Path | None = Field(
+        default=None,
+        description="The sources file `run --sources` and the nightly flow read (also --sources-file, which wins); "
+        "unset: HOME/sentiflow.toml.",
+    )
+
+    @field_validator("sources_file", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     def with_home(self, home: Path | None) -> Settings:
         """The same settings with another home folder, when one is given."""
