@@ -5,6 +5,7 @@ Every field is documented here and in the README's settings table (tests check t
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from pydantic import Field, field_validator
@@ -58,6 +59,20 @@ class Settings(BaseSettings):
     def with_home(self, home: Path | None) -> Settings:
         """The same settings with another home folder, when one is given."""
         return self if home is None else self.model_copy(update={"home": Path(home)})
+
+
+FLAG, ENVIRONMENT, DEFAULT = "flag", "environment", "default"
+
+
+def setting_origins(settings: Settings, flags: Iterable[str] = ()) -> dict[str, str]:
+    """Where each value of `settings` came from: FLAG for the fields named in `flags` (the
+    command line set them), ENVIRONMENT for those a SENTIFLOW_* variable set (pydantic-settings
+    marks what its sources supplied as set), DEFAULT for the rest."""
+    flagged = set(flags)
+    return {
+        name: FLAG if name in flagged else ENVIRONMENT if name in settings.model_fields_set else DEFAULT
+        for name in Settings.model_fields
+    }
 
 
 def setting_docs() -> dict[str, str]:
