@@ -17,15 +17,11 @@ import subprocess
 
 import pytest
 
+from benchmarks.chaoskit.cli import SENTIFLOW
+from benchmarks.chaoskit.homes import TINY_MODEL_ID
+from benchmarks.chaoskit.snapshots import lake_doc_ids, lake_files, warehouse_integrity, warehouse_tables
 from sentiflow.tasks.core.errors import StorageError
-from tests.reliability.helpers import (
-    SENTIFLOW,
-    TINY_MODEL_ID,
-    has_traceback,
-    ingest_in_process,
-    pending_predictions_for_lake,
-)
-from tests.reliability.snapshots import lake_doc_ids, lake_files, warehouse_integrity, warehouse_tables
+from tests.reliability.helpers import has_traceback, ingest_in_process, pending_predictions_for_lake
 
 LIMIT = 400_000  # bytes: small shards fit, a shard of long texts does not
 
@@ -140,10 +136,10 @@ def test_ingest_cli_reports_a_failed_write_in_one_line(ingested, tmp_path, env):
 def test_warehouse_load_that_fails_at_commit_changes_nothing(tmp_path, tiny_model_home):
     """The load's transaction cannot reach the disk: the tables stay as they were, the pending
     predictions stay for the next run, and that run loads them."""
+    from benchmarks.chaoskit.homes import write_review_csv
     from sentiflow.tasks.core.home import Home
     from sentiflow.tasks.score.load import load_scoring_results
     from sentiflow.tasks.warehouse.runs import RunRecord
-    from tests.reliability.helpers import write_review_csv
 
     home = Home.at(tmp_path / "home")
     shutil.copytree(tiny_model_home, home.root)
