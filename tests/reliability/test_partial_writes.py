@@ -10,7 +10,7 @@ the process gets the error instead of being killed.) The limit is raised again a
 from __future__ import annotations
 
 import contextlib
-import os
+import random
 import resource
 import shutil
 import subprocess
@@ -43,8 +43,6 @@ def _limit_in_child(limit: int):
 
 def write_growing_csv(path, short_rows: int, long_rows: int, seed: int = 0) -> None:
     """Short rows first (small shards that fit the limit), then ~2 KB rows (a shard that does not)."""
-    import random
-
     rng = random.Random(seed)
     with open(path, "w") as fh:
         fh.write("text,label\n")
@@ -103,9 +101,10 @@ def test_ingest_of_a_grown_file_that_fails_keeps_the_first_part(ingested, tmp_pa
 
     home, before = ingested
     first = tmp_path / "first.csv"
+    rng = random.Random(1)  # seeded: the same bytes every run, like write_growing_csv's
     with open(first, "a") as fh:  # the file grows: only the new rows are read
         for i in range(1_500):
-            fh.write(f"appended {i} {os.urandom(1000).hex()},positive\n")
+            fh.write(f"appended {i} {rng.randbytes(1000).hex()},positive\n")
     [unit] = plan_inputs([str(first)]).units
     with pytest.raises(StorageError), file_size_limit(LIMIT):
         ingest_unit(unit, home, _options())
