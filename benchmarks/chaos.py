@@ -18,13 +18,14 @@ Meanwhile a reader polls the lake (reading every finished shard it can list) and
 warehouse (read-only, bounded wait), as users would.
 
 DuckDB 2.0 has no PRAGMA integrity_check; what is checked instead is in
-tests/reliability/snapshots.py (WAL replay, CHECKPOINT, every block read, storage info,
+benchmarks/chaoskit/snapshots.py (WAL replay, CHECKPOINT, every block read, storage info,
 primary keys unique and not null, reopened read-only).
 
 The CLI runs against one Prefect server started here (`prefect server start` on 127.0.0.1,
 its own PREFECT_HOME in the work folder): each CLI run then costs ~4 s instead of ~20 s for a
 temporary API of its own, and a killed CLI leaves no temporary API process behind. The
-tiny random BERT of tests/tinybert.py is the scoring model.
+tiny random BERT of benchmarks/chaoskit/homes.py is the scoring model. The drills themselves
+live in benchmarks/chaoskit/, which tests/reliability/test_chaos.py runs with fewer kills.
 
     .venv/bin/python benchmarks/chaos.py                    # 10 kills each, ~15-25 minutes
     .venv/bin/python benchmarks/chaos.py --kills 3 --train-kills 1 --rows 6000
@@ -49,9 +50,10 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))  # tests.reliability.chaos_lib, tests.tinybert
+sys.path.insert(0, str(REPO))  # benchmarks.chaoskit, the package the reliability tests share
 
-from tests.reliability import chaos_lib, chaos_train  # noqa: E402
+from benchmarks.chaoskit import kills, train_kills  # noqa: E402
+from benchmarks.chaoskit.homes import make_tiny_bert  # noqa: E402
 
 
 def start_prefect_server(workdir: Path) -> tuple[subprocess.Popen, str]:
@@ -90,7 +92,7 @@ def start_prefect_server(workdir: Path) -> tuple[subprocess.Popen, str]:
     raise SystemExit(f"the Prefect server did not start; see {workdir / 'prefect-server.log'}")
 
 
-def report(result: chaos_lib.KillResult) -> str:
+def report(result: kills.KillResult) -> str:
     if result.what == "train":
         where = f"after checkpoint {result.state.get('checkpoint_step')}"
     else:
@@ -101,26 +103,24 @@ def report(result: chaos_lib.KillResult) -> str:
     return f"{result.what:14} {where:26} left: {left or 'nothing'};{waits} -> {status}"
 
 
-def train_chaos(world: chaos_lib.World, kills: int, rng: random.Random) -> list[chaos_lib.KillResult]:
-    from tests.tinybert import make_tiny_bert
-
+def train_chaos(world: kills.World, count: int, rng: random.Random) -> list[kills.KillResult]:
     base = make_tiny_bert(world.root / "train-base", layers=1)
     env = world.env
-    reference_home = chaos_train.train_home(world.root / "train-reference", base)
-    summary, _ = chaos_train.resume_train(reference_home, base, env)  # --resume with nothing to resume
-    reference = chaos_train.model_weights(Path(summary["model_dir"]))
+    reference_home = train_kills.train_home(world.root / "train-reference", base)
+    summary, _ = train_kills.resume_train(reference_home, base, env)  # --resume with nothing to resume
+    reference = train_kills.model_weights(Path(summary["model_dir"]))
     results = []
-    for i in range(kills):
-        home = chaos_train.train_home(world.root / f"train-{i}", base)
-        killed, step = chaos_train.kill_train_after_checkpoint(home, base, env, rng)
-        result = chaos_lib.KillResult("train", 0.0, killed, {"checkpoint_step": step})
+    for i in range(count):
+        home = train_kills.train_home(world.root / f"train-{i}", base)
+        killed, step = train_kills.kill_train_after_checkpoint(home, base, env, rng)
+        result = kills.KillResult("train", 0.0, killed, {"checkpoint_step": step})
         try:
-            summary, metrics = chaos_train.resume_train(home, base, env)
+            summary, metrics = train_kills.resume_train(home, base, env)
             resumed = metrics["training"].get("resumed_from_step")
             result.state["resumed_from_step"] = resumed or 0
             if resumed != step:
                 result.differences.append(f"resumed from step {resumed}, not from checkpoint {step}")
-            weights = chaos_train.model_weights(Path(summary["model_dir"]))
+            weights = train_kills.model_weights(Path(summary["model_dir"]))
             import torch
 
             unequal = [k for k in reference if not torch.equal(reference[k], weights[k])]
@@ -152,10 +152,10 @@ def main() -> None:
     started = time.monotonic()
     server, url = start_prefect_server(workdir)
     print(f"Prefect server at {url} (started in {time.monotonic() - started:.0f}s); work folder {workdir}", flush=True)
-    results: list[chaos_lib.KillResult] = []
+    results: list[kills.KillResult] = []
     try:
-        world = chaos_lib.make_world(workdir / "world", url, rows=args.rows, shard_rows=args.shard_rows)
-        ref = chaos_lib.build_reference(world)
+        world = kills.make_world(workdir / "world", url, rows=args.rows, shard_rows=args.shard_rows)
+        ref = kills.build_reference(world)
         print(
             f"reference: {len(ref.doc_ids):,} documents, {len(ref.quarantine)} quarantined, "
             f"{len(ref.predictions):,} predictions; ingest flow {ref.ingest_seconds:.1f}s, "
@@ -165,12 +165,12 @@ def main() -> None:
         # until `kills` runs were really killed (a random kill can fire after the run ended)
         i = 0
         while sum(r.killed for r in results if r.what.startswith("ingest")) < args.kills and i < 3 * args.kills:
-            results.append(chaos_lib.chaos_ingest(world, i, rng, double=i % 3 == 2, mid_write=i % 3 == 1))
+            results.append(kills.chaos_ingest(world, i, rng, double=i % 3 == 2, mid_write=i % 3 == 1))
             print(report(results[-1]), flush=True)
             i += 1
         i = 0
         while sum(r.killed for r in results if r.what.startswith("score")) < args.kills and i < 3 * args.kills:
-            results.append(chaos_lib.chaos_score(world, i, rng, at=("random", "load", "random", "lock")[i % 4]))
+            results.append(kills.chaos_score(world, i, rng, at=("random", "load", "random", "lock")[i % 4]))
             print(report(results[-1]), flush=True)
             i += 1
         if args.train_kills:

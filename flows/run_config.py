@@ -1,7 +1,7 @@
 """Configured sources: the `sentiflow.toml` file that `run --sources` and `nightly` read.
 
-It lives in the home (HOME/sentiflow.toml) unless SENTIFLOW_SOURCES_FILE or `--sources-file`
-names another. One `[[sources]]` table per source:
+It lives in the home (HOME/sentiflow.toml) unless `--sources-file` or SENTIFLOW_SOURCES_FILE
+names another (the flag wins over the variable). One `[[sources]]` table per source:
 
     [[sources]]
     name = "tickets"                     # the source name in the lake (letters, digits, . _ -)
@@ -30,6 +30,7 @@ from typing import Any
 
 from sentiflow.tasks.core.errors import UserError
 from sentiflow.tasks.core.home import safe_name
+from sentiflow.tasks.core.settings import Settings
 
 SOURCES_FILE_NAME = "sentiflow.toml"
 DEMO_INPUT = "demo"
@@ -62,7 +63,10 @@ class SourceConfig:
 
 
 def sources_file_for(home: Path, sources_file: str | Path | None = None) -> Path:
-    """The sources file in use: the one given, else HOME/sentiflow.toml."""
+    """The sources file in use: the one given (--sources-file), else SENTIFLOW_SOURCES_FILE,
+    else HOME/sentiflow.toml."""
+    if not sources_file:
+        sources_file = Settings().sources_file
     return Path(sources_file).expanduser().resolve() if sources_file else Path(home) / SOURCES_FILE_NAME
 
 
@@ -71,7 +75,7 @@ def load_sources(path: Path) -> list[SourceConfig]:
     if not path.is_file():
         raise UserError(
             f"no sources file at {path}: create it with [[sources]] tables "
-            "(see `sentiflow run --help`) or pass --sources-file"
+            "(see `sentiflow run --help`) or pass --sources-file (or set SENTIFLOW_SOURCES_FILE)"
         )
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))

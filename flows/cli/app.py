@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -27,21 +28,49 @@ app = typer.Typer(
 console = Console(stderr=True)  # progress and human summaries; stdout stays for --json/data
 out = Console()
 
+HOME_HELP = "Home folder for everything a run writes (env: SENTIFLOW_HOME; default ./sentiflow-home)."
 HomeOption = Annotated[
     Path | None,
     typer.Option(
         "--home",
-        help="Home folder for everything a run writes (env: SENTIFLOW_HOME; default ./sentiflow-home).",
+        help=HOME_HELP[:-1] + "; also accepted before the command, and this one wins if both are given.",
         show_default=False,
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print a machine-readable JSON summary on stdout.")]
 
 
+# `sentiflow --home DIR COMMAND`: set while that command runs (reset when the root context closes)
+_home_before_command: ContextVar[Path | None] = ContextVar("sentiflow_home_before_command", default=None)
+
+
+@app.callback()
+def global_options(
+    ctx: typer.Context,
+    home: Annotated[
+        Path | None,
+        typer.Option(
+            "--home",
+            help=HOME_HELP[:-1] + "; as `sentiflow --home DIR COMMAND` (like `git -C`): a --home given after "
+            "the command wins over this one.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Options for every command, given before it."""
+    token = _home_before_command.set(home)
+    ctx.call_on_close(lambda: _home_before_command.reset(token))
+
+
+def home_flag(home: Path | None) -> Path | None:
+    """The home given as a flag: the command's own --home, else the one before the command."""
+    return home if home is not None else _home_before_command.get()
+
+
 def settings_for(home: Path | None) -> Settings:
-    """Settings from the environment, with --home applied."""
+    """Settings from the environment, with --home applied (after the command, else before it)."""
     try:
-        return Settings().with_home(home)
+        return Settings().with_home(home_flag(home))
     except Exception as exc:  # pydantic ValidationError on a bad SENTIFLOW_* variable
         first = str(exc).splitlines()
         raise UserError(f"bad setting: {' '.join(first[:3])}") from None

@@ -1,6 +1,6 @@
 """Reading curated datasets: the public surface other stages (train, compress, report) use.
 
-A dataset lives in `datasets/VERSION/` (DESIGN.md):
+A dataset lives in `datasets/VERSION/` (docs/ARCHITECTURE.md):
 
     train/part-0.parquet, validation/part-0.parquet, test/part-0.parquet
     removed/REASON/part-0.parquet

@@ -1,4 +1,4 @@
-"""The home folder layout (DESIGN.md). Every path a run writes is derived here.
+"""The home folder layout (docs/ARCHITECTURE.md). Every path a run writes is derived here.
 
 Names that come from users (sources, dataset versions, model ids) become folder names, so they
 are validated to stay inside the home: letters, digits, '.', '_' and '-', not starting with '.'.

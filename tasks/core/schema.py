@@ -1,4 +1,4 @@
-"""The canonical document record: one schema, written once (DESIGN.md)."""
+"""The canonical document record: one schema, written once (docs/ARCHITECTURE.md)."""
 
 from __future__ import annotations
 

@@ -5,9 +5,10 @@ Every field is documented here and in the README's settings table (tests check t
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -44,10 +45,34 @@ class Settings(BaseSettings):
         default=False,
         description="Never reach the Hugging Face hub (also on with HF_HUB_OFFLINE=1).",
     )
+    sources_file: Path | None = Field(
+        default=None,
+        description="The sources file `run --sources` and the nightly flow read (also --sources-file, which wins); "
+        "unset: HOME/sentiflow.toml.",
+    )
+
+    @field_validator("sources_file", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     def with_home(self, home: Path | None) -> Settings:
         """The same settings with another home folder, when one is given."""
         return self if home is None else self.model_copy(update={"home": Path(home)})
+
+
+FLAG, ENVIRONMENT, DEFAULT = "flag", "environment", "default"
+
+
+def setting_origins(settings: Settings, flags: Iterable[str] = ()) -> dict[str, str]:
+    """Where each value of `settings` came from: FLAG for the fields named in `flags` (the
+    command line set them), ENVIRONMENT for those a SENTIFLOW_* variable set (pydantic-settings
+    marks what its sources supplied as set), DEFAULT for the rest."""
+    flagged = set(flags)
+    return {
+        name: FLAG if name in flagged else ENVIRONMENT if name in settings.model_fields_set else DEFAULT
+        for name in Settings.model_fields
+    }
 
 
 def setting_docs() -> dict[str, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sentiflow.flows.run_config import load_sources, plan_run, select_sources
+from sentiflow.flows.run_config import load_sources, plan_run, select_sources, sources_file_for
 from sentiflow.tasks.core.errors import UserError
 
 
@@ -77,3 +77,41 @@ def test_plan_picks_the_demo_by_default_and_named_sources_otherwise(tmp_path):
     write(tmp_path / "file", "")
     with pytest.raises(UserError, match="is not a folder"):
         plan_run(str(tmp_path / "file"))
+
+
+def test_sentiflow_sources_file_names_the_sources_file_and_the_flag_wins(tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    home.mkdir()
+    write(home / "sentiflow.toml", "[[sources]]\nname = 'in-home'\npaths = ['demo']\n")
+    from_env = write(tmp_path / "env.toml", "[[sources]]\nname = 'from-env'\npaths = ['demo']\n")
+    from_flag = write(tmp_path / "flag.toml", "[[sources]]\nname = 'from-flag'\npaths = ['demo']\n")
+
+    monkeypatch.delenv("SENTIFLOW_SOURCES_FILE", raising=False)
+    assert sources_file_for(home) == home / "sentiflow.toml"
+    assert plan_run(str(home), sources=["all"]).source_names == ("in-home",)
+
+    monkeypatch.setenv("SENTIFLOW_SOURCES_FILE", str(from_env))
+    assert sources_file_for(home) == from_env
+    assert plan_run(str(home), sources=["all"]).source_names == ("from-env",)
+    assert plan_run(str(home), sources=["all"], sources_file=str(from_flag)).source_names == ("from-flag",)
+    assert plan_run(str(home)).source_names == ("demo",)  # the variable alone does not ask for sources
+
+    monkeypatch.chdir(tmp_path)  # a relative path is relative to where sentiflow runs, as the flag's
+    monkeypatch.setenv("SENTIFLOW_SOURCES_FILE", "env.toml")
+    assert sources_file_for(home) == from_env
+    monkeypatch.setenv("SENTIFLOW_SOURCES_FILE", "")  # set but empty: unset
+    assert sources_file_for(home) == home / "sentiflow.toml"
+
+
+def test_run_command_reads_sentiflow_sources_file(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from sentiflow.flows.cli import app
+
+    missing = tmp_path / "elsewhere" / "sources.toml"
+    monkeypatch.setenv("SENTIFLOW_SOURCES_FILE", str(missing))
+    home = tmp_path / "home"
+    result = CliRunner().invoke(app, ["run", "--home", str(home), "--sources", "reviews"])
+    assert isinstance(result.exception, UserError), result.output
+    assert f"no sources file at {missing}" in str(result.exception)
+    assert not home.exists()

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.helpers import cli_env
+from benchmarks.chaoskit.cli import cli_env
 
 
 @pytest.fixture(scope="session")
@@ -37,8 +37,8 @@ def env(api_url) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def tiny_model_home(tmp_path_factory) -> Path:
     """A home folder holding only a registered tiny BERT (copy it; never write into it)."""
+    from benchmarks.chaoskit.homes import register_tiny_model
     from sentiflow.tasks.core.home import Home
-    from tests.reliability.helpers import register_tiny_model
 
     home = Home.at(tmp_path_factory.mktemp("tiny-model") / "home")
     register_tiny_model(home)

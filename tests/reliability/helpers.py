@@ -1,124 +1,25 @@
-"""Shared helpers for the reliability tests and the chaos script: real CLI subprocesses, a
-registered tiny BERT, a snapshot of the lake and the warehouse to compare runs with.
+"""Helpers for the reliability tests: the console script's main() many times in one
+interpreter, test homes built without Prefect, pending predictions as a killed run leaves them.
 
-The CLI runs as a subprocess of `.venv/bin/sentiflow` (the entry point users run), pointed at
-one already-running Prefect API (PREFECT_API_URL) so each run costs ~4 s instead of the ~20 s
-of starting a temporary API per process (and a SIGKILL leaves no orphaned API behind).
+The CLI as a subprocess, the tiny registered model and review CSVs come from
+benchmarks/chaoskit/ (shared with the chaos benchmark) and are imported from there.
 """
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-SENTIFLOW = str(Path(sys.executable).with_name("sentiflow"))
-TINY_MODEL_ID = "tiny-bert"
+from benchmarks.chaoskit.cli import Completed
 
+REPO = Path(__file__).resolve().parents[2]
 # Lines that only a Python crash prints; a user mistake must never show one.
 TRACEBACK_MARKERS = ("Traceback (most recent call last)", "╭─ Traceback", "Traceback")
 
 
-@dataclass
-class Completed:
-    args: list[str]
-    returncode: int
-    stdout: str
-    stderr: str
-    seconds: float
-
-
-def cli_env(api_url: str | None, **extra: str) -> dict[str, str]:
-    """The environment for a CLI subprocess: offline, quiet telemetry, the shared Prefect API."""
-    env = dict(os.environ)
-    env.update(
-        {
-            "HF_HUB_OFFLINE": "1",
-            "TRANSFORMERS_OFFLINE": "1",
-            "DO_NOT_TRACK": "1",
-            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-            "OMP_NUM_THREADS": "1",
-            "COLUMNS": "200",
-            "NO_COLOR": "1",
-        }
-    )
-    env.pop("SENTIFLOW_HOME", None)
-    if api_url:
-        env["PREFECT_API_URL"] = api_url
-    env.update(extra)
-    return env
-
-
-def run_cli(args: list[str], env: dict[str, str], timeout: float = 120.0, cwd: Path | None = None) -> Completed:
-    """Run `sentiflow ARGS...` to completion (killed after `timeout` seconds)."""
-    start = time.monotonic()
-    proc = subprocess.run(
-        [SENTIFLOW, *args], env=env, capture_output=True, text=True, timeout=timeout, cwd=cwd, errors="replace"
-    )
-    return Completed(args, proc.returncode, proc.stdout, proc.stderr, time.monotonic() - start)
-
-
-def start_cli(args: list[str], env: dict[str, str], cwd: Path | None = None) -> subprocess.Popen:
-    """Start `sentiflow ARGS...` in its own process group (so a kill reaches its children)."""
-    return subprocess.Popen(
-        [SENTIFLOW, *args],
-        env=env,
-        cwd=cwd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        errors="replace",
-        start_new_session=True,
-    )
-
-
-def kill_group(proc: subprocess.Popen) -> None:
-    """SIGKILL the process and everything it started (threads, Dask workers)."""
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    proc.communicate(timeout=30)
-
-
 def has_traceback(text: str) -> bool:
     return any(marker in text for marker in TRACEBACK_MARKERS)
-
-
-def register_tiny_model(home, model_id: str = TINY_MODEL_ID, production: bool = True):
-    """A tiny random BERT saved in HOME/models/ID and registered (stage production)."""
-    from sentiflow.tasks.models.record import ModelRecord
-    from sentiflow.tasks.warehouse.registry import register
-    from tests.tinybert import make_tiny_bert
-
-    folder = home.model(model_id)
-    make_tiny_bert(folder, num_labels=2, layers=1)
-    _set_labels(folder, ["negative", "positive"])
-    record = ModelRecord(
-        model_id=model_id,
-        base_model="tiny-random-bert",
-        kind="finetuned",
-        format="torch",
-        labels=["negative", "positive"],
-        path=str(folder.relative_to(home.root)),
-        stage="production" if production else "candidate",
-    )
-    return register(home, record)
-
-
-def _set_labels(folder: Path, labels: list[str]) -> None:
-    import json
-
-    config_path = folder / "config.json"
-    config = json.loads(config_path.read_text())
-    config["id2label"] = {str(i): name for i, name in enumerate(labels)}
-    config["label2id"] = {name: i for i, name in enumerate(labels)}
-    config_path.write_text(json.dumps(config, indent=2))
 
 
 _MANY_DRIVER = r"""
@@ -179,20 +80,6 @@ def ingest_in_process(home, paths: list[Path], shard_rows: int = 200_000) -> lis
     assert not plan.failures, plan.failures
     options = IngestOptions(shard_rows=shard_rows)
     return [ingest_unit(unit, home, options).to_dict() for unit in plan.units]
-
-
-def write_review_csv(path: Path, rows: int, seed: int = 0) -> Path:
-    """A CSV of `rows` short, distinct reviews with labels."""
-    import random
-
-    rng = random.Random(seed)
-    words = ["good", "bad", "film", "plot", "great", "awful", "cast", "dull", "fun", "long", "score", "twist"]
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write("text,label\n")
-        for i in range(rows):
-            label = "positive" if rng.random() < 0.5 else "negative"
-            fh.write(f"review {i} {' '.join(rng.choices(words, k=8))},{label}\n")
-    return path
 
 
 def pending_predictions_for_lake(home, model_id: str, run_id: str, seed: int = 0) -> int:

@@ -19,8 +19,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from benchmarks.chaoskit.cli import SENTIFLOW
 from tests.reliability.bad_inputs import BUILDERS, GOOD_ROWS, BadInput, make_bad_inputs, make_good_input
-from tests.reliability.helpers import SENTIFLOW, has_traceback
+from tests.reliability.helpers import has_traceback
 
 SHARD_ROWS = 1_000  # small shards, so a file that fails half-way has written some already
 DROP_DAC = [
@@ -42,7 +43,7 @@ def _can_drop_dac(probe: Path) -> bool:
 @pytest.fixture(scope="module")
 def corpus_run(tmp_path_factory, api_url):
     """(corpus folder, home, inputs, completed process, JSON summary, dropped_dac)."""
-    from tests.reliability.helpers import cli_env
+    from benchmarks.chaoskit.cli import cli_env
 
     corpus = tmp_path_factory.mktemp("bad-inputs")
     inputs = make_bad_inputs(corpus)

@@ -1,6 +1,6 @@
 """A few SIGKILLs of `sentiflow ingest`, `score` and `train`, each followed by a re-run that must
 end where an uninterrupted run ends. benchmarks/chaos.py does the same with many more kills
-and prints the figures; see tests/reliability/chaos_lib.py for how kills are placed.
+and prints the figures; see benchmarks/chaoskit/kills.py for how kills are placed.
 """
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ import random
 
 import pytest
 
-from tests.reliability import chaos_lib, chaos_train
+from benchmarks.chaoskit import kills, train_kills
+from benchmarks.chaoskit.homes import make_tiny_bert
 
 pytestmark = pytest.mark.slow  # ~2-3 minutes of real CLI runs: skipped unless `-m slow`
 
@@ -18,14 +19,14 @@ SEED = 20261129
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory, api_url):
-    world = chaos_lib.make_world(tmp_path_factory.mktemp("chaos"), api_url, rows=6_000, shard_rows=500)
-    chaos_lib.build_reference(world)
+    world = kills.make_world(tmp_path_factory.mktemp("chaos"), api_url, rows=6_000, shard_rows=500)
+    kills.build_reference(world)
     return world
 
 
 def test_killed_ingest_reruns_to_the_same_lake(world):
     rng = random.Random(SEED)
-    results = [chaos_lib.chaos_ingest(world, 0, rng), chaos_lib.chaos_ingest(world, 1, rng, mid_write=True)]
+    results = [kills.chaos_ingest(world, 0, rng), kills.chaos_ingest(world, 1, rng, mid_write=True)]
     for r in results:
         print(f"\n{r.what} killed={r.killed} at {r.kill_at:.2f}s left {r.state}")
     assert any(r.killed for r in results), "every run finished before its kill: nothing was tested"
@@ -35,7 +36,7 @@ def test_killed_ingest_reruns_to_the_same_lake(world):
 
 def test_killed_score_reruns_to_the_same_warehouse(world):
     rng = random.Random(SEED + 1)
-    results = [chaos_lib.chaos_score(world, 0, rng), chaos_lib.chaos_score(world, 1, rng, at="lock")]
+    results = [kills.chaos_score(world, 0, rng), kills.chaos_score(world, 1, rng, at="lock")]
     for r in results:
         print(f"\n{r.what} killed={r.killed} at {r.kill_at:.2f}s left {r.state}")
     assert any(r.killed for r in results), "every run finished before its kill: nothing was tested"
@@ -44,15 +45,13 @@ def test_killed_score_reruns_to_the_same_warehouse(world):
 
 
 def test_killed_training_resumes_from_its_last_checkpoint(tmp_path, env):
-    from tests.tinybert import make_tiny_bert
-
     base = make_tiny_bert(tmp_path / "base", layers=1)
-    home = chaos_train.train_home(tmp_path / "home", base)
-    killed, step = chaos_train.kill_train_after_checkpoint(home, base, env, random.Random(SEED))
+    home = train_kills.train_home(tmp_path / "home", base)
+    killed, step = train_kills.kill_train_after_checkpoint(home, base, env, random.Random(SEED))
     assert killed, "training finished before the kill"
-    summary, metrics = chaos_train.resume_train(home, base, env)
+    summary, metrics = train_kills.resume_train(home, base, env)
     training = metrics["training"]
     assert training["resumed_from_step"] == step, training
     assert training["stop_reason"] == "completed" and training["steps"] == training["total_steps"], training
     assert summary["reused"] is False
-    assert not chaos_train.first_checkpoint(home), "checkpoints left after the model was published"
+    assert not train_kills.first_checkpoint(home), "checkpoints left after the model was published"

@@ -21,16 +21,9 @@ import sys
 import time
 from pathlib import Path
 
-from tests.reliability.helpers import (
-    REPO,
-    TINY_MODEL_ID,
-    cli_env,
-    has_traceback,
-    ingest_in_process,
-    pending_predictions_for_lake,
-    run_cli,
-    write_review_csv,
-)
+from benchmarks.chaoskit.cli import cli_env, run_cli
+from benchmarks.chaoskit.homes import TINY_MODEL_ID, write_review_csv
+from tests.reliability.helpers import REPO, has_traceback, ingest_in_process, pending_predictions_for_lake
 
 DOCUMENTS = 100_000
 READERS = {"patient": 60.0, "impatient": 0.2}  # name -> SENTIFLOW_QUERY_WAIT_SECONDS

@@ -10,7 +10,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from tests.reliability.helpers import SENTIFLOW, has_traceback
+from benchmarks.chaoskit.cli import SENTIFLOW
+from tests.reliability.helpers import has_traceback
 
 _EXITING_COMMAND = r"""
 import sys, typer

@@ -11,7 +11,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from tests.reliability.snapshots import lake_files, lake_quarantine, warehouse_tables
+from benchmarks.chaoskit.snapshots import lake_files, lake_quarantine, warehouse_tables
 
 INBOX_FILES = {
     "monday.csv": "text,label\nlovely film,positive\nawful plot,negative\n,positive\n",

@@ -10,22 +10,18 @@ the process gets the error instead of being killed.) The limit is raised again a
 from __future__ import annotations
 
 import contextlib
-import os
+import random
 import resource
 import shutil
 import subprocess
 
 import pytest
 
+from benchmarks.chaoskit.cli import SENTIFLOW
+from benchmarks.chaoskit.homes import TINY_MODEL_ID
+from benchmarks.chaoskit.snapshots import lake_doc_ids, lake_files, warehouse_integrity, warehouse_tables
 from sentiflow.tasks.core.errors import StorageError
-from tests.reliability.helpers import (
-    SENTIFLOW,
-    TINY_MODEL_ID,
-    has_traceback,
-    ingest_in_process,
-    pending_predictions_for_lake,
-)
-from tests.reliability.snapshots import lake_doc_ids, lake_files, warehouse_integrity, warehouse_tables
+from tests.reliability.helpers import has_traceback, ingest_in_process, pending_predictions_for_lake
 
 LIMIT = 400_000  # bytes: small shards fit, a shard of long texts does not
 
@@ -47,8 +43,6 @@ def _limit_in_child(limit: int):
 
 def write_growing_csv(path, short_rows: int, long_rows: int, seed: int = 0) -> None:
     """Short rows first (small shards that fit the limit), then ~2 KB rows (a shard that does not)."""
-    import random
-
     rng = random.Random(seed)
     with open(path, "w") as fh:
         fh.write("text,label\n")
@@ -107,9 +101,10 @@ def test_ingest_of_a_grown_file_that_fails_keeps_the_first_part(ingested, tmp_pa
 
     home, before = ingested
     first = tmp_path / "first.csv"
+    rng = random.Random(1)  # seeded: the same bytes every run, like write_growing_csv's
     with open(first, "a") as fh:  # the file grows: only the new rows are read
         for i in range(1_500):
-            fh.write(f"appended {i} {os.urandom(1000).hex()},positive\n")
+            fh.write(f"appended {i} {rng.randbytes(1000).hex()},positive\n")
     [unit] = plan_inputs([str(first)]).units
     with pytest.raises(StorageError), file_size_limit(LIMIT):
         ingest_unit(unit, home, _options())
@@ -140,10 +135,10 @@ def test_ingest_cli_reports_a_failed_write_in_one_line(ingested, tmp_path, env):
 def test_warehouse_load_that_fails_at_commit_changes_nothing(tmp_path, tiny_model_home):
     """The load's transaction cannot reach the disk: the tables stay as they were, the pending
     predictions stay for the next run, and that run loads them."""
+    from benchmarks.chaoskit.homes import write_review_csv
     from sentiflow.tasks.core.home import Home
     from sentiflow.tasks.score.load import load_scoring_results
     from sentiflow.tasks.warehouse.runs import RunRecord
-    from tests.reliability.helpers import write_review_csv
 
     home = Home.at(tmp_path / "home")
     shutil.copytree(tiny_model_home, home.root)

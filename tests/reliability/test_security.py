@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.helpers import REPO, has_traceback, run_cli, run_main_many
+from benchmarks.chaoskit.cli import run_cli
+from tests.reliability.helpers import REPO, has_traceback, run_main_many
 
 # ---------------------------------------------------------------------------------------------
 # query is read-only
@@ -117,7 +118,7 @@ def refused(warehouse_home, tmp_path_factory, env_module):
 
 @pytest.fixture(scope="module")
 def env_module(api_url) -> dict[str, str]:
-    from tests.reliability.helpers import cli_env
+    from benchmarks.chaoskit.cli import cli_env
 
     return cli_env(api_url)
 
@@ -278,8 +279,9 @@ def test_a_bin_only_model_is_refused_and_never_unpickled(tmp_path):
 
 def test_score_refuses_a_registered_model_whose_weights_became_pickle_only(tmp_path, env_module, tiny_model_home):
     """Checked before any flow starts: one line, exit 2, no retries, nothing unpickled."""
+    from benchmarks.chaoskit.homes import TINY_MODEL_ID, write_review_csv
     from sentiflow.tasks.core.home import Home
-    from tests.reliability.helpers import TINY_MODEL_ID, ingest_in_process, write_review_csv
+    from tests.reliability.helpers import ingest_in_process
 
     home = Home.at(tmp_path / "home")
     shutil.copytree(tiny_model_home, home.root)
@@ -380,7 +382,7 @@ SECRETS = (
 
 
 def test_secrets_never_printed_or_stored(tmp_path, api_url, tiny_model_home):
-    from tests.reliability.helpers import cli_env
+    from benchmarks.chaoskit.cli import cli_env
 
     env = cli_env(api_url, **{name: SENTINEL for name in SECRETS})
     home = tmp_path / "home"

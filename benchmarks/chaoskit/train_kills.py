@@ -12,7 +12,8 @@ import random
 import time
 from pathlib import Path
 
-from tests.reliability.helpers import kill_group, run_cli, start_cli
+from benchmarks.chaoskit.cli import kill_group, run_cli, start_cli
+from benchmarks.chaoskit.homes import toy_rows, write_toy_dataset
 
 TRAIN_EPOCHS = 8  # 200 steps: checkpoints at 100 and 200
 
@@ -20,11 +21,9 @@ TRAIN_EPOCHS = 8  # 200 steps: checkpoints at 100 and 200
 def train_home(root: Path, base: Path) -> Path:
     """A home with a toy dataset large enough for 25 optimizer steps per epoch."""
     from sentiflow.tasks.core.home import Home
-    from tests.train.helpers import toy_rows, write_dataset
 
     home = Home.at(root)
-    rows = toy_rows(repeat=100)
-    write_dataset(home, train=rows, validation=toy_rows(), test=toy_rows())
+    write_toy_dataset(home, train=toy_rows(repeat=100), validation=toy_rows(), test=toy_rows())
     return home.root
 
 

@@ -10,7 +10,7 @@ importing and talking to Prefect, so the kill timer starts when its flow begins 
 flow duration; some kills wait for an event instead (the first shard written; scoring done;
 the load holding the write lock). SIGKILL goes to the whole process group (threads, Dask
 workers). While a killed run and its re-run execute, a `LakeReader` (polling_reader.py) reads
-the home as a user would. Training kills are in chaos_train.py.
+the home as a user would. Training kills are in train_kills.py.
 """
 
 from __future__ import annotations
@@ -24,17 +24,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.reliability.helpers import (
-    TINY_MODEL_ID,
-    cli_env,
-    kill_group,
-    register_tiny_model,
-    run_cli,
-    start_cli,
-    write_review_csv,
-)
-from tests.reliability.polling_reader import LakeReader
-from tests.reliability.snapshots import (
+from benchmarks.chaoskit.cli import cli_env, kill_group, run_cli, start_cli
+from benchmarks.chaoskit.homes import TINY_MODEL_ID, register_tiny_model, write_review_csv
+from benchmarks.chaoskit.polling_reader import LakeReader
+from benchmarks.chaoskit.snapshots import (
     lake_doc_ids,
     lake_quarantine,
     prediction_rows,
