@@ -1,8 +1,8 @@
 """What a drill starts from: a tiny random BERT registered as the production model, CSVs of
 short reviews, and a toy curated dataset to train on.
 
-The tiny BERT and the toy dataset are those of tests/tinybert.py and tests/train/helpers.py
-(same architecture, seed and rows), so a drill here trains and scores what the tests do.
+The tests build their tiny BERT here too (tests/tinybert.py), and the toy dataset has the rows
+of tests/train/helpers.py, so a drill trains and scores what the tests do.
 """
 
 from __future__ import annotations
