@@ -82,7 +82,8 @@ def run_command(
     sources_file: Annotated[
         Path | None,
         typer.Option(
-            help="The sources file, TOML with one sources table per source (default: HOME/sentiflow.toml).",
+            help="The sources file, TOML with one sources table per source "
+            "(default: SENTIFLOW_SOURCES_FILE, else HOME/sentiflow.toml).",
             show_default=False,
             dir_okay=False,
         ),
