@@ -20,12 +20,14 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from sentiflow.flows.prefect_env import prefect_home_for
 from sentiflow.tasks.core.atomic import write_json
 from sentiflow.tasks.core.errors import UserError
 
 SERVE_FILE = "serve.json"
+PORT_ATTEMPTS = 3  # ports tried when another process takes the chosen one first
 
 
 @dataclass
@@ -59,18 +61,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_local_server(home: Path, wait_seconds: float = 120.0, log_file: Path | None = None) -> LocalServer:
-    """Start `prefect server start` for this home and wait until it answers."""
-    existing = find_local_server(home)
-    if existing is not None:
-        raise UserError(
-            f"a sentiflow server for {home} already runs at {existing}; stop it first "
-            "(or use `sentiflow trigger` against it)"
-        )
-    port = _free_port()
-    api_url = f"http://127.0.0.1:{port}/api"
-    log = open(log_file or (prefect_home_for(home) / "server.log"), "ab")  # noqa: SIM115 (kept open)
-    process = subprocess.Popen(
+def _launch(home: Path, port: int, log: IO[bytes]) -> subprocess.Popen:
+    """`prefect server start` on 127.0.0.1:`port`, its output appended to `log`."""
+    return subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -91,14 +84,33 @@ def start_local_server(home: Path, wait_seconds: float = 120.0, log_file: Path |
         # deployments through this server before stopping it (both at once hangs the runner)
         start_new_session=True,
     )
+
+
+def start_local_server(home: Path, wait_seconds: float = 120.0, log_file: Path | None = None) -> LocalServer:
+    """Start `prefect server start` for this home and wait until it answers."""
+    existing = find_local_server(home)
+    if existing is not None:
+        raise UserError(
+            f"a sentiflow server for {home} already runs at {existing}; stop it first "
+            "(or use `sentiflow trigger` against it)"
+        )
+    log = open(log_file or (prefect_home_for(home) / "server.log"), "ab")  # noqa: SIM115 (kept open)
     deadline = time.monotonic() + wait_seconds
-    while not healthy(api_url):
-        if process.poll() is not None:
-            raise UserError(f"the Prefect server exited with code {process.returncode}; see {log.name}")
-        if time.monotonic() > deadline:
-            process.terminate()
-            raise UserError(f"the Prefect server did not answer within {wait_seconds:.0f}s; see {log.name}")
-        time.sleep(0.5)
+    # The port is free when chosen, but another process may bind it before the server does;
+    # the server then exits at once, and a new port is tried (a few times at most).
+    for _attempt in range(PORT_ATTEMPTS):
+        port = _free_port()
+        api_url = f"http://127.0.0.1:{port}/api"
+        process = _launch(home, port, log)
+        while process.poll() is None and not healthy(api_url):
+            if time.monotonic() > deadline:
+                process.terminate()
+                raise UserError(f"the Prefect server did not answer within {wait_seconds:.0f}s; see {log.name}")
+            time.sleep(0.5)
+        if process.poll() is None:  # healthy, and the answer came from our own server
+            break
+    else:
+        raise UserError(f"the Prefect server exited with code {process.returncode}; see {log.name}")
     write_json({"api_url": api_url, "pid": process.pid}, prefect_home_for(home) / SERVE_FILE)
     return LocalServer(api_url, process)
 

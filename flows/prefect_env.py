@@ -41,7 +41,7 @@ _ALWAYS = {
 }
 
 # Applied only when sentiflow starts its own local API (no PREFECT_API_URL).
-_LOCAL_API = {
+LOCAL_API_DEFAULTS = {
     "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_BATCH_SIZE": "100",  # task-run events per write
     "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_READ_BATCH_SIZE": "100",
     "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_FLUSH_INTERVAL": "1",  # seconds
@@ -69,7 +69,7 @@ def configure_prefect(home: Path) -> dict[str, str]:
         # database could then not be opened and the temporary API never came up.
         prefect_home_for(home).mkdir(parents=True, exist_ok=True)
         wanted["PREFECT_HOME"] = str(prefect_home_for(home))
-        wanted.update(_LOCAL_API)
+        wanted.update(LOCAL_API_DEFAULTS)
     applied = {}
     for key, value in wanted.items():
         if key not in os.environ:
