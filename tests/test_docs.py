@@ -7,13 +7,14 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 PROJECT_FOLDERS = ("tasks", "flows", "sql", "deploy", "benchmarks", "tests", "docs")
+PLACEHOLDERS = {"NAME", "ID", "VERSION", "FILE"}  # a template path (`flows/NAME.py`), not a file
 
 
 def _cited_paths(document: Path) -> list[str]:
     """Backticked paths into the project's folders, e.g. `tasks/models/classifier.py`."""
     folders = "|".join(PROJECT_FOLDERS)
     cited = re.findall(rf"`((?:{folders})/[A-Za-z0-9_./-]*)`", document.read_text("utf-8"))
-    return sorted({path for path in cited if "*" not in path})
+    return sorted({path for path in cited if "*" not in path and not PLACEHOLDERS & set(re.split(r"[/.]", path))})
 
 
 def test_readme_cites_only_files_that_exist():
