@@ -75,7 +75,7 @@ def test_classification_metrics_on_a_known_confusion_matrix():
 
 
 class KeywordClassifier:
-    """A Classifier (the protocol in tasks/core/classifier.py) that needs no model."""
+    """A Classifier (the protocol in tasks/models/classifier.py) that needs no model."""
 
     labels = ["negative", "positive"]
     temperature = 2.0
