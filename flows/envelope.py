@@ -1,9 +1,9 @@
 """One envelope for the orchestration flows (run, nightly, retrain, rescore).
 
 Each of them runs stages (flows/stages.py) and then closes the same way, here:
-- its status, by one rule for all four (`Stages.status`): `failed` when a stage failed,
-  `partial` when some inputs or shards failed (ingest failures, score shard failures) and the
-  rest went through, else `completed`;
+- its status, by one rule for all four (`Stages.status`): `failed` when a stage failed (or
+  ran and every one of its shards failed), `partial` when some inputs or shards failed (ingest
+  failures, score shard failures) and the rest went through, else `completed`;
 - its row in the warehouse's `runs` table (status, the flow's parameters, its counts);
 - then the HTML report, written after the row so it shows this run;
 - its JSON answer: `status` and `failed_stage` first, then the flow's own fields, then

@@ -85,8 +85,9 @@ class Stages:
         self.results[name] = StageResult(summary, seconds)
 
     def status(self) -> str:
-        """failed (a stage failed), partial (some inputs or shards failed) or completed."""
-        if self.failed:
+        """failed (a stage failed, or ran and nothing went through), partial (some inputs or
+        shards failed) or completed."""
+        if self.failed or any(r.summary.failed for r in self.results.values()):
             return "failed"
         return "partial" if any(r.summary.partial for r in self.results.values()) else "completed"
 

@@ -34,6 +34,11 @@ class Summary:
         """Whether some of the stage's inputs (files, shards) failed while the rest went through."""
         return False
 
+    @property
+    def failed(self) -> bool:
+        """Whether the stage ran to its end but every input failed: nothing went through."""
+        return False
+
     def counts(self, seconds: float | None) -> dict[str, Any]:
         """The stage's line in an orchestration run's summary (and its `runs` row)."""
         raise NotImplementedError(f"{type(self).__name__} does not say what a run reports of it")

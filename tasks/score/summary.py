@@ -36,7 +36,11 @@ class ScoreSummary(Summary):
 
     @property
     def partial(self) -> bool:
-        return bool(self.failures)
+        return self.status == "partial"
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "failed"
 
     def documents(self) -> dict[str, int]:
         """The document counts, as an orchestration run records them in `runs`."""

@@ -31,3 +31,18 @@ def test_nightly_with_a_failed_score_shard_records_partial(prefect_harness, home
     with connect_ro(home.warehouse) as con:
         rows = con.execute("select run_id, status from runs where flow = 'nightly'").fetchall()
     assert rows == [(summary["run_id"], "partial")]
+
+
+def test_a_score_stage_whose_every_shard_failed_fails_the_run():
+    """Partial means the rest went through; a stage that ran and scored nothing fails the run."""
+    from sentiflow.flows.stages import Stages
+    from sentiflow.tasks.score.summary import ScoreSummary
+
+    def summary(status: str) -> ScoreSummary:
+        fields = {name: None for name in ScoreSummary.__dataclass_fields__}
+        return ScoreSummary(**{**fields, "status": status, "failures": []})
+
+    for status, run in (("completed", "completed"), ("partial", "partial"), ("failed", "failed")):
+        stages = Stages()
+        stages.record("score", summary(status))
+        assert stages.status() == run, status
