@@ -16,7 +16,7 @@ from collections import Counter
 
 from sentiflow.tasks.curate.config import QualityConfig
 from sentiflow.tasks.curate.step import Doc, DocumentStep, Verdict
-from sentiflow.tasks.curate.text import PLACEHOLDERS
+from sentiflow.tasks.models.preprocessing import PLACEHOLDERS
 
 TOO_SHORT, TOO_LONG = "too_short", "too_long"
 LOW_ALPHA, CHAR_REPETITION, WORD_REPETITION = "low_alpha_ratio", "char_repetition", "word_repetition"

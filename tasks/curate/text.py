@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from sentiflow.tasks.curate.config import TextConfig
 from sentiflow.tasks.curate.step import Doc, DocumentStep, Verdict
-from sentiflow.tasks.models.preprocessing import EMAIL, PHONE, PLACEHOLDERS, URL, USER, normalize_text
-
-__all__ = ["EMAIL", "PHONE", "PLACEHOLDERS", "URL", "USER", "TextNormalizer"]
+from sentiflow.tasks.models.preprocessing import normalize_text
 
 
 class TextNormalizer(DocumentStep):

@@ -70,7 +70,6 @@ class TimeBudget:
     """The wall-clock budget of one run of the loop (a resumed run gets a budget of its own)."""
 
     def __init__(self, minutes: float | None, start_step: int, total: int, clock: Clock) -> None:
-        self.minutes = minutes
         self.seconds = None if minutes is None else minutes * 60
         self.start_step, self.total, self.clock = start_step, total, clock
         self.started = self._last = clock()
