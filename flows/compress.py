@@ -32,12 +32,33 @@ def compress_flow(
     profile: str = "quick",
     dataset: str | None = None,
     promote: bool = True,
+    teachers: list[str] | None = None,
+    student_base: str | None = None,
+    transfer: list[str] | None = None,
+    transfer_max: int | None = None,
+    augment: int = 0,
 ) -> dict[str, Any]:
     """Quantize, prune and/or distil `model`; return the fastest candidate within
     `max_accuracy_drop` points of its validation accuracy (promoted if the parent was production).
-    Returns a CompressSummary's JSON form."""
+    With `student_base`: distil `model` and `teachers` into that student on a transfer set (the
+    train split, `transfer` lake sources, `augment` variants per text). Returns a CompressSummary's
+    JSON form."""
     job = prepare_task(
-        home, model, method, max_accuracy_drop, target_layers, seed, max_minutes, profile, dataset, promote
+        home,
+        model,
+        method,
+        max_accuracy_drop,
+        target_layers,
+        seed,
+        max_minutes,
+        profile,
+        dataset,
+        promote,
+        teachers,
+        student_base,
+        transfer,
+        transfer_max,
+        augment,
     )
     data = eval_sets_task(job)
     training = training_data_task(job)
@@ -49,6 +70,7 @@ def compress_flow(
     parent, results = speed_task(job, data, parent, results)
     rows = [publish_task(job, result, parent, data) for result in results]
     choice = choose_task(job, rows)
-    summary = CompressSummary.of(job, parent, rows, choice)
+    makeup = training.transfer.makeup if training is not None and training.transfer is not None else None
+    summary = CompressSummary.of(job, parent, rows, choice, makeup)
     artifact_task(summary)
     return summary.to_json()
