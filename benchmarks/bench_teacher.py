@@ -72,6 +72,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--dev", type=int, default=None, help="dev rows used as the test split (default all; smoke 200)")
     p.add_argument("--augment", type=int, default=None, help="augmented variants per text (default 2; smoke 1)")
     p.add_argument("--teacher-minutes", type=float, default=None, help="training budget per teacher")
+    p.add_argument("--teacher-epochs", type=float, default=None, help="teacher epochs (default 3; smoke 5)")
     p.add_argument("--student-minutes", type=float, default=None, help="training budget per student")
     p.add_argument("--skip-mpnet", action="store_true", help="MiniLM ensemble teacher only")
     p.add_argument("--trust-unverified", action="store_true", help="use mpnet even if its sha256 cannot be verified")
@@ -82,7 +83,8 @@ def parse_args() -> argparse.Namespace:
     args.unlabelled = args.unlabelled or (300 if smoke else 20_000)
     args.dev = args.dev or (200 if smoke else None)
     args.augment = args.augment if args.augment is not None else (1 if smoke else 2)
-    args.teacher_minutes = args.teacher_minutes or (2.0 if smoke else 60.0)
+    args.teacher_minutes = args.teacher_minutes or (4.0 if smoke else 60.0)
+    args.teacher_epochs = args.teacher_epochs or (5.0 if smoke else 3.0)
     args.student_minutes = args.student_minutes or (2.0 if smoke else 60.0)
     return args
 
@@ -204,7 +206,7 @@ def mpnet_folder(args: argparse.Namespace) -> tuple[Path, dict[str, Any]]:
     return weights.parent, {"size": size, "sha256": digest, "verified": verified}
 
 
-def train_teacher(home: Path, dataset: str, base: str | None, seed: int, minutes: float, smoke: bool) -> dict:
+def train_teacher(home: Path, dataset: str, base: str | None, seed: int, args: argparse.Namespace) -> dict:
     """Fine-tune (or reuse, or resume) one teacher; its test (= SST-2 dev) accuracy."""
     from sentiflow.flows.train import train_flow
 
@@ -212,8 +214,9 @@ def train_teacher(home: Path, dataset: str, base: str | None, seed: int, minutes
         home=str(home),
         dataset=dataset,
         base_model=base,
-        profile="quick" if smoke else "full",
-        max_minutes=minutes,
+        profile="quick" if args.smoke else "full",  # quick: 64-token texts (SST-2 phrases are short)
+        epochs=args.teacher_epochs,  # a few hundred rows need several passes
+        max_minutes=args.teacher_minutes,
         seed=seed,
         device="cpu",
         resume=True,  # a session cut short continues from the last checkpoint
@@ -241,7 +244,7 @@ def distil(home: Path, dataset: str, teachers: list[str], transfer: bool, augmen
         max_accuracy_drop=100.0,
         seed=42,
         max_minutes=args.student_minutes,
-        profile="quick" if args.smoke else "full",
+        profile="full",  # every evaluation row, 3 epochs (quick would train 1 epoch: a few steps in smoke)
         dataset=dataset,
         promote=False,
         teachers=teachers[1:],
@@ -280,7 +283,7 @@ def main() -> None:
         steps.run(
             args,
             f"teacher-minilm-seed{seed}",
-            lambda seed=seed: train_teacher(home, dataset, None, seed, args.teacher_minutes, args.smoke),
+            lambda seed=seed: train_teacher(home, dataset, None, seed, args),
         )
         for seed in (1, 2)
     ]
@@ -301,7 +304,7 @@ def main() -> None:
         mpnet = steps.run(
             args,
             "teacher-mpnet",
-            lambda: train_teacher(home, dataset, str(folder), 1, args.teacher_minutes, args.smoke),
+            lambda: train_teacher(home, dataset, str(folder), 1, args),
         )
         figures["teachers"]["mpnet"] = {**mpnet, "weights": check}
         students["mpnet/plus_both"] = steps.run(

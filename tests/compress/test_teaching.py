@@ -281,3 +281,19 @@ def test_bad_teaching_inputs_are_one_line_user_errors(teaching_home, tmp_path):
         assert expected in str(result.exception) and "\n" not in str(result.exception), (flags, str(result.exception))
     result = runner.invoke(app, ["compress", "--home", str(home.root), "--teacher", "x"])
     assert isinstance(result.exception, UserError) and "needs --student-base" in str(result.exception)
+
+
+def test_augmented_variants_swap_words_for_vocabulary_neighbours():
+    from sentiflow.tasks.compress.augment import NeighbourTable, augment_texts
+
+    vocab = {"good": 0, "great": 1, "bad": 2, "awful": 3, "film": 4, "movie": 5, "##s": 6}
+    embeddings = np.array(
+        [[1, 0.1, 0], [1, 0.2, 0], [-1, 0, 0.1], [-1, 0, 0.2], [0, 1, 0], [0, 1, 0.1], [0, 1, 0.05]], dtype=np.float32
+    )
+    table = NeighbourTable.build({"good", "bad", "film", "unknown"}, vocab, embeddings, k=1)
+    assert table.neighbours == {"good": ["great"], "bad": ["awful"], "film": ["movie"]}  # never a piece, never itself
+    texts = ["Good film, unknown plot", "bad"]
+    variants, sources = augment_texts(texts, 3, table, seed=0, replace_probability=1.0)
+    # one word each way at most, so each text has a single possible variant: kept once, never the source
+    assert variants == ["Great movie, unknown plot", "awful"] and sources == [0, 1]
+    assert augment_texts(texts, 3, table, seed=0, replace_probability=1.0) == (variants, sources)  # seeded
