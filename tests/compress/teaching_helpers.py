@@ -58,3 +58,26 @@ def register_copy(home: Home, model_id: str, new_id: str, temperature: float, la
         record.labels = labels
     write_meta(folder, record)
     return register(home, record)
+
+
+def make_other_width_student(out_dir, hidden: int = 48, layers: int = 2):
+    """A random BERT of another width and depth than the tiny teachers (hidden 32, 4 layers)."""
+    import torch
+    from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
+
+    from tests.tinybert import bundled_model_dir
+
+    torch.manual_seed(5)
+    tokenizer = AutoTokenizer.from_pretrained(bundled_model_dir())
+    config = BertConfig(
+        vocab_size=tokenizer.vocab_size,
+        hidden_size=hidden,
+        num_hidden_layers=layers,
+        num_attention_heads=3,
+        intermediate_size=2 * hidden,
+        max_position_embeddings=128,
+        num_labels=2,
+    )
+    BertForSequenceClassification(config).save_pretrained(out_dir, safe_serialization=True)
+    tokenizer.save_pretrained(out_dir)
+    return out_dir

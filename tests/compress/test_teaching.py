@@ -233,11 +233,12 @@ def test_ensemble_of_teachers_averages_their_calibrated_probabilities(teaching_h
 
 
 def test_compress_distils_teachers_into_a_student_with_its_lineage(prefect_harness, teaching_home, tmp_path):
-    from sentiflow.tasks.warehouse.registry import get_model
-    from tests.tinybert import make_tiny_bert
+    from sentiflow.tasks.warehouse.registry import get_model, promote
+    from tests.compress.teaching_helpers import make_other_width_student
 
     home, parent_id = teaching_home
-    student_base = make_tiny_bert(tmp_path / "student", layers=2, seed=3)
+    promote(home, "second-teacher")  # the teacher is not production: the student must beat production
+    student_base = make_other_width_student(tmp_path / "student")  # hidden 48, 2 layers; teachers 32, 4
     args = ["compress", "--home", str(home.root), "--method", "distill", "--model", parent_id, "--dataset", "v2"]
     args += ["--teacher", "second-teacher", "--student-base", str(student_base), "--transfer", "reviews"]
     args += ["--augment", "2", "--max-accuracy-drop", "100", "--json"]
@@ -254,11 +255,15 @@ def test_compress_distils_teachers_into_a_student_with_its_lineage(prefect_harne
     assert record.metrics["teachers"] == [parent_id, "second-teacher"] and record.metrics["transfer_rows"] == rows
     metrics = json.loads((home.model(student_id) / "metrics.json").read_text())
     teach = metrics["details"]["teach"]
+    assert json.loads((home.model(student_id) / "config.json").read_text())["hidden_size"] == 48
     assert teach["student_layers"] == 2 and teach["transfer_removed"]["lake_near_evaluation_text"] == 2
     assert teach["training"]["steps"] >= 1 and teach["teacher_caches"][0]["scored_rows"] == sum(rows.values())
     card = (home.model(student_id) / "README.md").read_text()
     assert f"transfer set: 12 labelled train texts, 3 unlabelled lake documents, {rows['augmented']} augmented" in card
-    assert summary["chosen"] in (student_id, f"{student_id}-int8")  # it competes like any candidate
+    assert summary["chosen"] in (student_id, f"{student_id}-int8")  # within the (wide) budget of its teacher
+    # then it competes like any candidate: champion/challenger against production's test macro-F1
+    assert "production second-teacher (" in summary["promotion_note"], summary["promotion_note"]
+    assert (get_model(home, "production").model_id == summary["chosen"]) == summary["promoted"]
 
 
 def test_bad_teaching_inputs_are_one_line_user_errors(teaching_home, tmp_path):
