@@ -130,11 +130,12 @@ def prepare_job(
             f"model {parent.model_id!r} is already compressed ({parent.kind}, {parent.format}); "
             f"compress its fp32 parent {parent.parent_id or '(unknown)'} instead"
         )
-    teaching = check_teaching(
+    student_layers = check_teaching(
         method, teachers or [], student_base, transfer or [], transfer_max, augment, target_layers
     )
+    teaching = student_layers is not None
     if teaching:
-        plan = plan_student()
+        plan = plan_student(student_layers)
     else:
         config = AutoConfig.from_pretrained(parent_dir)
         check_supported(config.model_type, parent.model_id)
@@ -181,8 +182,9 @@ def check_teaching(
     transfer_max: int | None,
     augment: int,
     target_layers: int | None,
-) -> bool:
-    """Whether this is teacher distillation; one-line UserErrors for options that do not fit."""
+) -> int | None:
+    """The student's layers when this is teacher distillation, else None; one-line UserErrors for
+    options that do not fit."""
     if student_base is None:
         given = [
             name for name, value in (("--teacher", teachers), ("--transfer", transfer), ("--augment", augment)) if value
@@ -191,7 +193,7 @@ def check_teaching(
             raise UserError(
                 f"{', '.join(given) or '--transfer-max'} needs --student-base (bundled or a folder) and --method distill"
             )
-        return False
+        return None
     if method != "distill":
         raise UserError(f"--student-base needs --method distill (got {method!r})")
     if target_layers is not None:
@@ -200,18 +202,18 @@ def check_teaching(
         raise UserError(f"--augment must be >= 0 variants per text, got {augment}")
     if transfer_max is not None and transfer_max < 1:
         raise UserError(f"--transfer-max must be >= 1 document, got {transfer_max}")
-    from sentiflow.tasks.compress.teaching import student_base_dir
-
-    student_dir = student_base_dir(student_base)
     from transformers import AutoConfig
 
-    check_supported(AutoConfig.from_pretrained(student_dir).model_type, f"--student-base {student_base}")
-    return True
+    from sentiflow.tasks.compress.teaching import student_base_dir
+
+    config = AutoConfig.from_pretrained(student_base_dir(student_base))
+    check_supported(config.model_type, f"--student-base {student_base}")
+    return config.num_hidden_layers
 
 
-def plan_student() -> list[CandidateSpec]:
+def plan_student(layers: int) -> list[CandidateSpec]:
     """The student and its int8 copy (layers: the student's own)."""
-    return [CandidateSpec(("distill",)), CandidateSpec(("distill", "quantize"))]
+    return [CandidateSpec(("distill",), layers), CandidateSpec(("distill", "quantize"), layers)]
 
 
 def load_eval_sets(job: CompressionJob) -> EvalSets:
