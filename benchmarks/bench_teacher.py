@@ -233,6 +233,25 @@ def _accuracy(home: Path, model_id: str) -> dict[str, Any]:
     return {"test_accuracy": test.get("accuracy"), "test_n": test.get("n"), "kind": record.kind}
 
 
+def ensemble_accuracy(home: Path, dataset: str, model_ids: list[str]) -> dict[str, Any]:
+    """The test accuracy of the teachers' averaged calibrated probabilities: what the students learn."""
+    import numpy as np
+
+    from sentiflow.tasks.core.datasets import load_split
+    from sentiflow.tasks.core.home import Home
+    from sentiflow.tasks.models.classifier import predict_proba
+    from sentiflow.tasks.models.loading import load_classifier
+    from sentiflow.tasks.models.training.losses import ensemble_probabilities
+
+    test = load_split(Home.at(home), dataset, "test")
+    texts = test["text_original"].astype(str).tolist()
+    classifiers = [load_classifier(home / "models" / m, device="cpu") for m in model_ids]
+    mean = ensemble_probabilities([predict_proba(c, texts) for c in classifiers])
+    predicted = [classifiers[0].labels[i] for i in mean.argmax(axis=1)]
+    accuracy = float(np.mean([p == g for p, g in zip(predicted, test["label"])]))
+    return {"model_ids": model_ids, "test_accuracy": round(accuracy, 4), "test_n": len(texts)}
+
+
 def distil(home: Path, dataset: str, teachers: list[str], transfer: bool, augment: int, args) -> dict[str, Any]:
     """One student (and its int8 copy) from `teachers` with the chosen transfer parts."""
     from sentiflow.flows.compress import compress_flow
@@ -288,7 +307,12 @@ def main() -> None:
         for seed in (1, 2)
     ]
     ensemble = [t["model_id"] for t in minilm]
-    figures: dict[str, Any] = {"setup": data, "labels_only_student": minilm[0], "teachers": {"minilm": minilm}}
+    pair = steps.run(args, "teacher-minilm-ensemble", lambda: ensemble_accuracy(home, dataset, ensemble))
+    figures: dict[str, Any] = {
+        "setup": data,
+        "labels_only_student": minilm[0],
+        "teachers": {"minilm": minilm, "minilm_ensemble": pair},
+    }
     students: dict[str, Any] = {}
     for name, transfer, augment in (
         ("labelled_only", False, 0),

@@ -85,7 +85,8 @@ def compress_command(
     method: Annotated[
         str,
         typer.Option(
-            help="quantize (int8 ONNX), prune (layers + FFN neurons), distill (shallower student), or auto "
+            help="quantize (int8 ONNX), prune (layers + FFN neurons), distill (shallower student; with "
+            "--student-base, a separate student taught by --model and every --teacher), or auto "
             "(try them, then quantize; keep the fastest within the budget)."
         ),
     ] = "auto",
