@@ -35,9 +35,9 @@ from datasketch import MinHash, MinHashLSH
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from sentiflow.tasks.core.minhash import MinHasher, dedup_tokens
 from sentiflow.tasks.curate.config import DedupConfig
 from sentiflow.tasks.curate.dedup import NearDuplicateIndex
-from sentiflow.tasks.curate.minhash import MinHasher, dedup_tokens
 
 SST2 = Path(__file__).resolve().parents[2] / "shared" / "data" / "sst2"
 CONFIG = DedupConfig()

@@ -17,7 +17,7 @@ from sentiflow.tasks.compress.prefect_tasks import (
     speed_task,
     training_data_task,
 )
-from sentiflow.tasks.compress.summary import CompressSummary
+from sentiflow.tasks.compress.summary import Choice, CompressSummary
 
 
 @flow(name="compress", flow_run_name="compress-{model}-{method}-{profile}")
@@ -32,12 +32,33 @@ def compress_flow(
     profile: str = "quick",
     dataset: str | None = None,
     promote: bool = True,
+    teachers: list[str] | None = None,
+    student_base: str | None = None,
+    transfer: list[str] | None = None,
+    transfer_max: int | None = None,
+    augment: int = 0,
 ) -> dict[str, Any]:
     """Quantize, prune and/or distil `model`; return the fastest candidate within
     `max_accuracy_drop` points of its validation accuracy (promoted if the parent was production).
-    Returns a CompressSummary's JSON form."""
+    With `student_base`: distil `model` and `teachers` into that student on a transfer set (the
+    train split, `transfer` lake sources, `augment` variants per text). Returns a CompressSummary's
+    JSON form."""
     job = prepare_task(
-        home, model, method, max_accuracy_drop, target_layers, seed, max_minutes, profile, dataset, promote
+        home,
+        model,
+        method,
+        max_accuracy_drop,
+        target_layers,
+        seed,
+        max_minutes,
+        profile,
+        dataset,
+        promote,
+        teachers,
+        student_base,
+        transfer,
+        transfer_max,
+        augment,
     )
     data = eval_sets_task(job)
     training = training_data_task(job)
@@ -49,6 +70,21 @@ def compress_flow(
     parent, results = speed_task(job, data, parent, results)
     rows = [publish_task(job, result, parent, data) for result in results]
     choice = choose_task(job, rows)
-    summary = CompressSummary.of(job, parent, rows, choice)
+    if job.teaching and job.promote and choice.chosen and not choice.promoted:
+        choice = _student_challenges_production(job, choice)
+    makeup = training.transfer.makeup if training is not None and training.transfer is not None else None
+    summary = CompressSummary.of(job, parent, rows, choice, makeup)
     artifact_task(summary)
     return summary.to_json()
+
+
+def _student_challenges_production(job, choice: Choice) -> Choice:
+    """A student whose teacher is not production competes like any candidate: it replaces production
+    only when it beats production's test macro-F1 on its own test split (tasks/train/promotion.py)."""
+    from dataclasses import replace
+
+    from sentiflow.tasks.core.home import Home
+    from sentiflow.tasks.train.promotion import promote_if_better
+
+    decision = promote_if_better(Home.at(job.home), choice.chosen)
+    return replace(choice, promoted=decision.promote, promotion_note=f"{choice.chosen}: {decision.reason}")

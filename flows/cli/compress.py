@@ -70,6 +70,12 @@ def _render(summary: CompressSummary) -> None:
     for row in summary.candidates:
         console.print(f"  {row['kind']}: {row['model_id']}", highlight=False)
     console.print(summary.reason)
+    if summary.student_id:
+        rows = summary.transfer_rows or {}
+        console.print(
+            f"student {summary.student_id} of teachers {', '.join(summary.teachers or [])}; transfer set: "
+            + ", ".join(f"{n} {part}" for part, n in rows.items())
+        )
     console.print(summary.promotion_note)
 
 
@@ -79,7 +85,8 @@ def compress_command(
     method: Annotated[
         str,
         typer.Option(
-            help="quantize (int8 ONNX), prune (layers + FFN neurons), distill (shallower student), or auto "
+            help="quantize (int8 ONNX), prune (layers + FFN neurons), distill (shallower student; with "
+            "--student-base, a separate student taught by --model and every --teacher), or auto "
             "(try them, then quantize; keep the fastest within the budget)."
         ),
     ] = "auto",
@@ -108,6 +115,33 @@ def compress_command(
         bool, typer.Option(help="Promote the chosen model when its parent is the production model.")
     ] = True,
     seed: Annotated[int, typer.Option(help="Seed for sampling, student training and shuffling.")] = 42,
+    teacher: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="With --student-base: another teacher (repeatable); the ensemble (--model and every --teacher) "
+            "averages their calibrated probabilities."
+        ),
+    ] = None,
+    student_base: Annotated[
+        str | None,
+        typer.Option(
+            help="Distil --model (and --teacher) into this student: 'bundled' (all-MiniLM-L6-v2) or a model folder. "
+            "Needs --method distill; teacher and student may differ in layers, width and tokenizer."
+        ),
+    ] = None,
+    transfer: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Lake source whose documents (unlabelled, labelled by the teachers) join the transfer set "
+            "(repeatable; 'all' = every source). Validation/test texts are always kept out."
+        ),
+    ] = None,
+    transfer_max: Annotated[
+        int | None, typer.Option(help="Most lake documents in the transfer set (a seeded sample).")
+    ] = None,
+    augment: Annotated[
+        int, typer.Option(help="Augmented variants per training text (vocabulary-neighbour word swaps).")
+    ] = 0,
     home: HomeOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -130,6 +164,11 @@ def compress_command(
         profile,
         dataset,
         promote,
+        teacher or [],
+        student_base,
+        transfer or [],
+        transfer_max,
+        augment,
     )
 
     from rich.markup import escape
@@ -153,6 +192,11 @@ def compress_command(
             profile=profile,
             dataset=dataset,
             promote=promote,
+            teachers=teacher or [],
+            student_base=student_base,
+            transfer=transfer or [],
+            transfer_max=transfer_max,
+            augment=augment,
         )
     summary = CompressSummary.from_json(result)
     emit(result, as_json, lambda _: _render(summary))

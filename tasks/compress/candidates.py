@@ -63,9 +63,16 @@ def _record(job: CompressionJob, built: BuiltCandidate, temperature: float = 1.0
     # read from the parent's folder: the registry table (where job.parent comes from) does not
     # hold the preprocessing
     preprocessing = read_meta(job.parent_dir).preprocessing
+    base_model = parent.base_model
+    if job.teaching:  # a separate student: its own base, trained on the dataset's preprocessed text
+        from sentiflow.tasks.compress.teaching import student_base_name
+        from sentiflow.tasks.models.preprocessing import dataset_preprocessing
+
+        preprocessing = dataset_preprocessing(Home.at(job.home), job.dataset_version)
+        base_model = student_base_name(job.student_base)
     return ModelRecord(
         model_id=built.model_id,
-        base_model=parent.base_model,
+        base_model=base_model,
         kind=built.spec.kind,
         format=built.format,
         labels=list(parent.labels),
@@ -114,6 +121,15 @@ def build_candidate(
         model, tokenizer = load_torch_model(source)
         details["quantize"] = _quantize(model, tokenizer, staging, log).to_json()
         fmt = "onnx"
+    elif job.teaching:
+        from sentiflow.tasks.compress.teaching import train_student_from_teachers
+
+        if training is None or training.transfer is None:
+            raise ValueError("a student needs its transfer set")
+        model, tokenizer, details = train_student_from_teachers(job, training.transfer, log)
+        model.save_pretrained(staging, safe_serialization=True)
+        tokenizer.save_pretrained(staging)
+        fmt = "torch"
     else:
         model, tokenizer = load_torch_model(job.parent_dir)
         model, details = _structural(job, spec, model, training, log)
@@ -249,6 +265,9 @@ def publish_candidate(
         previous = read_meta(final)
         record.created_at, record.stage = previous.created_at, previous.stage
     record.metrics = registry_metrics(model, parent)
+    if "teach" in built.details:  # lineage beyond parent_id (the first teacher): every teacher
+        record.metrics["teachers"] = built.details["teach"]["teachers"]
+        record.metrics["transfer_rows"] = built.details["teach"]["transfer_rows"]
     folder = built.folder if built.folder.exists() else final  # a retried publish finds it moved
     write_json(
         {

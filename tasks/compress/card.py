@@ -38,6 +38,21 @@ def describe_method(details: dict[str, Any]) -> list[str]:
             f"- distilled into {d['student_layers']} of {d['parent_layers']} layers, initialised from parent layers "
             f"{d['initialised_from_parent_layers']}; {t['steps']} steps, loss {t['loss_first']} -> {t['loss_last']}"
         )
+    if "teach" in details:
+        d = details["teach"]
+        t, rows = d["training"], d["transfer_rows"]
+        lines.append(
+            f"- distilled from {len(d['teachers'])} teacher(s) ({', '.join(d['teachers'])}; averaged calibrated "
+            f"probabilities) into `{d['student_base']}` ({d['student_layers']} layers); loss: KL to the teachers at "
+            f"temperature {d['temperature']:g} (weight {d['alpha']:g}) plus cross-entropy on gold labels where a "
+            f"row has one; {t['steps']} steps, loss {t['loss_first']} -> {t['loss_last']}"
+        )
+        lines.append(
+            f"- transfer set: {rows['labelled']} labelled train texts, {rows['unlabelled']} unlabelled lake documents, "
+            f"{rows['augmented']} augmented texts (vocabulary-neighbour word swaps, labelled by the teachers); "
+            f"removed: {d['transfer_removed'] or 'nothing'} (lake rows in the dataset, near-duplicates of "
+            "validation/test texts by curation's leakage check)"
+        )
     if "prune" in details:
         p = details["prune"]
         lines.append(

@@ -8,7 +8,7 @@ encoder, a bad --target-layers, --max-accuracy-drop or --profile, a parent witho
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +22,7 @@ from sentiflow.tasks.models.record import ModelRecord
 from sentiflow.tasks.warehouse.registry import get_model
 
 if TYPE_CHECKING:
+    from sentiflow.tasks.compress.teaching import TransferData
     from sentiflow.tasks.models.training.data import EncodedSplit
     from sentiflow.tasks.models.training.losses import SoftTargets
 
@@ -41,6 +42,18 @@ class CompressionJob:
     seed: int
     threads: int  # CPU threads for every model measured, parent and candidates alike
     promote: bool  # promote the chosen candidate when the parent is the production model
+    # teacher distillation (teaching.py): the parent is the first teacher and the student a
+    # separate, production-sized model; all empty/None otherwise
+    student_base: str | None = None  # "bundled" or a folder
+    teachers: list[str] = field(default_factory=list)  # the parent first, then every --teacher
+    transfer: list[str] = field(default_factory=list)  # lake sources (or "all") for the unlabelled part
+    transfer_max: int | None = None  # most lake documents in the transfer set
+    augment: int = 0  # augmented variants per training text
+
+    @property
+    def teaching(self) -> bool:
+        """Distilling into a separate student (`--student-base`), not into the parent's own layers."""
+        return self.student_base is not None
 
     @property
     def parent_dir(self) -> Path:
@@ -54,6 +67,22 @@ class CompressionJob:
         """
         if not spec.trains:
             return f"{self.parent.model_id}-int8"
+        if self.teaching:
+            training = self.profile.distill
+            digest = training.recipe.recipe_hash(
+                self.profile.name,
+                str(self.profile.train_examples),
+                str(training.alpha),
+                str(training.temperature),
+                str(training.recipe.max_minutes),
+                *self.teachers,
+                self.student_base or "",
+                *self.transfer,
+                str(self.transfer_max),
+                str(self.augment),
+            )
+            base = f"{self.parent.model_id}-student-{digest[:6]}"
+            return f"{base}-int8" if spec.steps[-1] == "quantize" else base
         structural = CandidateSpec(spec.steps[:1], spec.layers)
         training = self.profile.distill if structural.steps[0] == "distill" else self.profile.prune_recovery
         digest = training.recipe.recipe_hash(
@@ -78,6 +107,11 @@ def prepare_job(
     profile: str = "quick",
     dataset: str | None = None,
     promote: bool = True,
+    teachers: list[str] | None = None,
+    student_base: str | None = None,
+    transfer: list[str] | None = None,
+    transfer_max: int | None = None,
+    augment: int = 0,
 ) -> CompressionJob:
     """Check every input and plan the candidates; raises one-line UserErrors."""
     from transformers import AutoConfig
@@ -91,24 +125,40 @@ def prepare_job(
     parent_dir = home.root / parent.path
     if not parent_dir.is_dir():
         raise UserError(f"model {parent.model_id!r} is registered but its folder {parent_dir} is missing")
-    if parent.format != "torch":
+    if parent.format != "torch":  # a compressed parent: nothing to compress, nor to teach with
         raise UserError(
             f"model {parent.model_id!r} is already compressed ({parent.kind}, {parent.format}); "
             f"compress its fp32 parent {parent.parent_id or '(unknown)'} instead"
         )
-    config = AutoConfig.from_pretrained(parent_dir)
-    check_supported(config.model_type, parent.model_id)
-    plan = plan_candidates(method, base_profile, config.num_hidden_layers, target_layers, parent.model_id)
+    student_layers = check_teaching(
+        method, teachers or [], student_base, transfer or [], transfer_max, augment, target_layers
+    )
+    teaching = student_layers is not None
+    if teaching:
+        plan = plan_student(student_layers)
+    else:
+        config = AutoConfig.from_pretrained(parent_dir)
+        check_supported(config.model_type, parent.model_id)
+        plan = plan_candidates(method, base_profile, config.num_hidden_layers, target_layers, parent.model_id)
     trained = sum(1 for spec in plan if spec.trains and len(spec.steps) == 1)
     version = dataset or parent.dataset_version
     if version is None:
         raise UserError(
             f"model {parent.model_id!r} records no dataset version; pass --dataset VERSION to evaluate it on"
         )
+    version = resolve_version(home, version)
+    if teaching:
+        from sentiflow.tasks.compress.teacher import resolve_teachers
+        from sentiflow.tasks.compress.transfer import resolve_sources
+        from sentiflow.tasks.core.datasets import dataset_labels
+
+        names = [parent.model_id, *(teachers or [])]
+        teachers = [t.model_id for t in resolve_teachers(home, names, dataset_labels(home, version), version)]
+        resolve_sources(home, transfer or [])
     return CompressionJob(
         home=str(home.root),
         parent=parent,
-        dataset_version=resolve_version(home, version),
+        dataset_version=version,
         method=method,
         profile=get_profile(profile, seed, max_minutes, trained),
         plan=plan,
@@ -116,7 +166,54 @@ def prepare_job(
         seed=seed,
         threads=default_threads(),
         promote=promote,
+        student_base=student_base,
+        teachers=teachers if teaching else [],
+        transfer=list(transfer or []),
+        transfer_max=transfer_max,
+        augment=augment,
     )
+
+
+def check_teaching(
+    method: str,
+    teachers: list[str],
+    student_base: str | None,
+    transfer: list[str],
+    transfer_max: int | None,
+    augment: int,
+    target_layers: int | None,
+) -> int | None:
+    """The student's layers when this is teacher distillation, else None; one-line UserErrors for
+    options that do not fit."""
+    if student_base is None:
+        given = [
+            name for name, value in (("--teacher", teachers), ("--transfer", transfer), ("--augment", augment)) if value
+        ]
+        if given or transfer_max is not None:
+            raise UserError(
+                f"{', '.join(given) or '--transfer-max'} needs --student-base (bundled or a folder) and --method distill"
+            )
+        return None
+    if method != "distill":
+        raise UserError(f"--student-base needs --method distill (got {method!r})")
+    if target_layers is not None:
+        raise UserError("--target-layers does not apply with --student-base: the student keeps its own layers")
+    if augment < 0:
+        raise UserError(f"--augment must be >= 0 variants per text, got {augment}")
+    if transfer_max is not None and transfer_max < 1:
+        raise UserError(f"--transfer-max must be >= 1 document, got {transfer_max}")
+    from transformers import AutoConfig
+
+    from sentiflow.tasks.compress.teaching import student_base_dir
+
+    config = AutoConfig.from_pretrained(student_base_dir(student_base))
+    check_supported(config.model_type, f"--student-base {student_base}")
+    return config.num_hidden_layers
+
+
+def plan_student(layers: int) -> list[CandidateSpec]:
+    """The student and its int8 copy (layers: the student's own)."""
+    return [CandidateSpec(("distill",), layers), CandidateSpec(("distill", "quantize"), layers)]
 
 
 def load_eval_sets(job: CompressionJob) -> EvalSets:
@@ -145,10 +242,18 @@ class TrainingData:
     split: EncodedSplit
     targets: SoftTargets
     pad_id: int
+    transfer: TransferData | None = None  # teacher distillation: the transfer set's makeup and caches
 
 
 def load_training_data(job: CompressionJob, log: Log | None = None) -> TrainingData:
-    """Tokenise the train sample once; the parent scores rows as training first reaches them."""
+    """Tokenise the train sample once; the parent scores rows as training first reaches them.
+
+    Teacher distillation: the transfer set, its teachers' targets and the student's tokens."""
+    if job.teaching:
+        from sentiflow.tasks.compress.teaching import load_transfer_data
+
+        data = load_transfer_data(job, log)
+        return TrainingData(data.split, data.targets, data.pad_id, data)
     from sentiflow.tasks.compress.encoder import load_torch_model
     from sentiflow.tasks.core.datasets import load_dataset
     from sentiflow.tasks.models.training.data import encode_split, sample_rows

@@ -43,6 +43,11 @@ def prepare_task(
     profile: str,
     dataset: str | None,
     promote_chosen: bool,
+    teachers: list[str] | None = None,
+    student_base: str | None = None,
+    transfer: list[str] | None = None,
+    transfer_max: int | None = None,
+    augment: int = 0,
 ) -> CompressionJob:
     """Check the inputs, find the parent, plan the candidates."""
     from sentiflow.tasks.models.runtime import quiet_transformers
@@ -59,6 +64,11 @@ def prepare_task(
         profile,
         dataset,
         promote_chosen,
+        teachers,
+        student_base,
+        transfer,
+        transfer_max,
+        augment,
     )
     _log(
         f"parent {job.parent.model_id} ({job.parent.kind}); dataset {job.dataset_version}; "

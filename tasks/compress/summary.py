@@ -60,9 +60,21 @@ class CompressSummary(Summary):
     closest: str | None
     promoted: bool
     promotion_note: str
+    # teacher distillation: the fp32 student and its transfer set's rows by part
+    student_id: str | None = None
+    teachers: list[str] | None = None
+    transfer_rows: dict[str, int] | None = None
 
     @classmethod
-    def of(cls, job: CompressionJob, parent: Evaluation, rows: list[dict[str, Any]], choice: Choice) -> CompressSummary:
+    def of(
+        cls,
+        job: CompressionJob,
+        parent: Evaluation,
+        rows: list[dict[str, Any]],
+        choice: Choice,
+        transfer_rows: dict[str, int] | None = None,
+    ) -> CompressSummary:
+        student = next((r["model_id"] for r in rows if r["kind"] == "distilled"), None) if job.teaching else None
         return cls(
             parent=ParentFacts(
                 model_id=job.parent.model_id,
@@ -86,6 +98,9 @@ class CompressSummary(Summary):
             closest=choice.closest,
             promoted=choice.promoted,
             promotion_note=choice.promotion_note,
+            student_id=student,
+            teachers=list(job.teachers) if job.teaching else None,
+            transfer_rows=transfer_rows,
         )
 
     def counts(self, seconds: float | None) -> dict[str, Any]:

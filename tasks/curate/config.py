@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from sentiflow.tasks.core.errors import UserError
+from sentiflow.tasks.core.neardup import DedupConfig
 from sentiflow.tasks.curate.configcheck import build_section, check_fraction, check_range
 
 # Text settings belong to the model that is trained on the text (it applies them again when it
@@ -98,21 +99,6 @@ class LanguageConfig:
     # only when it is long enough and the identifier is this sure of another language.
     min_probability: float = 0.999
     min_words: int = 6  # lower-case words left without URLs, mentions, hashtags; fewer = "und", kept
-
-
-@dataclass(frozen=True)
-class DedupConfig:
-    """MinHash LSH over word shingles of the dedup-normalised text (README: why these)."""
-
-    shingle_words: int = 2  # shingles are word 1..n-grams: words keep a swap cheap, pairs keep order
-    num_perm: int = 128  # MinHash permutations: Jaccard estimate std ~ 0.04 at J = 0.7
-    bands: int = 32  # bands x rows = 128; a pair becomes a candidate with p = 1-(1-J^4)^32:
-    # 0.9998 at J = 0.7, 0.87 at J = 0.5 (the leakage threshold), 0.23 at J = 0.3
-    rows: int = 4
-    threshold: float = 0.7  # estimated Jaccard at or above which two texts are near duplicates
-    leakage_threshold: float = 0.5  # looser: a train text this close to a test text is leakage
-    seed: int = 1  # seed of the MinHash permutations
-    lsh: str = "numpy"  # banding backend: numpy (vectorised) | datasketch (MinHashLSH); same pairs
 
 
 @dataclass(frozen=True)
@@ -243,7 +229,7 @@ def _check_language(lang: LanguageConfig) -> None:
 
 
 def _check_dedup(d: DedupConfig) -> None:
-    from sentiflow.tasks.curate.lsh import BACKENDS
+    from sentiflow.tasks.core.lsh import BACKENDS
 
     if d.lsh not in BACKENDS:
         raise UserError(f"config key 'dedup.lsh' is {d.lsh!r}; allowed: {', '.join(BACKENDS)}")

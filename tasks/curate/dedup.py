@@ -19,44 +19,19 @@ In each cluster:
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 
 import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from sentiflow.tasks.core.neardup import NearDuplicateIndex
 from sentiflow.tasks.curate.config import DedupConfig
-from sentiflow.tasks.curate.lsh import candidate_pairs, estimated_jaccard
-from sentiflow.tasks.curate.minhash import MinHasher, dedup_tokens
 from sentiflow.tasks.curate.step import Doc, Ledger
 
 EXACT, NEAR = "exact_dedup", "near_dedup"
 EXACT_DUPLICATE, NEAR_DUPLICATE = "exact_duplicate", "near_duplicate"
 LABEL_CONFLICT, LEAKAGE = "label_conflict", "leakage"
 SPLIT_RANK = {"test": 3, "validation": 2, "train": 1}
-
-
-@dataclass
-class NearDuplicateIndex:
-    """Every document's dedup key, and the LSH candidate pairs of distinct keys with their Jaccard."""
-
-    key_of_doc: np.ndarray  # (n_docs,) index of the doc's dedup key
-    pairs: np.ndarray  # (k, 2) key indices, i < j
-    jaccard: np.ndarray  # (k,) estimated Jaccard of each pair
-
-    @classmethod
-    def build(cls, texts: list[str], config: DedupConfig) -> NearDuplicateIndex:
-        keys: dict[str, int] = {}
-        key_of_doc = np.fromiter(
-            (keys.setdefault(" ".join(dedup_tokens(t)), len(keys)) for t in texts), dtype=np.int64, count=len(texts)
-        )
-        hasher = MinHasher(config.num_perm, config.seed, config.shingle_words)
-        signatures, usable = hasher.signatures(list(keys))
-        pairs = candidate_pairs(signatures, usable, config.bands, config.rows, config.lsh, config.seed)
-        return cls(key_of_doc, pairs, estimated_jaccard(signatures, pairs))
-
-    def linked_keys(self, min_jaccard: float) -> np.ndarray:
-        return self.pairs[self.jaccard >= min_jaccard]
 
 
 def _components(n: int, edges: list[np.ndarray]) -> np.ndarray:

@@ -27,8 +27,9 @@ import math
 from collections import defaultdict
 
 from sentiflow.tasks.core.datasets import SPLITS
+from sentiflow.tasks.core.neardup import NearDuplicateIndex, leaks_into
 from sentiflow.tasks.curate.config import SplitConfig
-from sentiflow.tasks.curate.dedup import LEAKAGE, NearDuplicateIndex
+from sentiflow.tasks.curate.dedup import LEAKAGE
 from sentiflow.tasks.curate.step import Doc, Ledger
 
 SPLIT_ALIASES = {
@@ -103,19 +104,13 @@ def remove_leakage(
     if index is None or not splits["train"]:
         return splits
     position = {id(d): i for i, d in enumerate(docs)}
-    key = index.key_of_doc
-    eval_doc_of_key = {int(key[position[id(d)]]): d.doc_id for s in ("validation", "test") for d in splits[s]}
-    leaks_into = dict(eval_doc_of_key)  # dedup key -> the evaluation document it is close to
-    for a, b in index.linked_keys(threshold).tolist():
-        if b in eval_doc_of_key:
-            leaks_into.setdefault(a, eval_doc_of_key[b])
-        if a in eval_doc_of_key:
-            leaks_into.setdefault(b, eval_doc_of_key[a])
+    evaluation = [position[id(d)] for s in ("validation", "test") for d in splits[s]]
+    twins = leaks_into(index, evaluation, threshold)
     kept: list[Doc] = []
     for doc in splits["train"]:
-        twin = leaks_into.get(int(key[position[id(doc)]]))
+        twin = twins[position[id(doc)]]
         if twin is None:
             kept.append(doc)
         else:
-            ledger.remove(stats, doc, LEAKAGE, twin)
+            ledger.remove(stats, doc, LEAKAGE, docs[twin].doc_id)
     return {**splits, "train": kept}

@@ -7,10 +7,10 @@ import random
 import numpy as np
 from datasketch import MinHash
 
+from sentiflow.tasks.core.lsh import candidate_pairs
+from sentiflow.tasks.core.minhash import MinHasher, dedup_tokens
 from sentiflow.tasks.curate.config import DedupConfig, SplitConfig
 from sentiflow.tasks.curate.dedup import NearDuplicateIndex, deduplicate
-from sentiflow.tasks.curate.lsh import candidate_pairs
-from sentiflow.tasks.curate.minhash import MinHasher, dedup_tokens
 from sentiflow.tasks.curate.split import assign_splits, remove_leakage
 from sentiflow.tasks.curate.step import Doc, Ledger
 from sentiflow.tasks.curate.text import TextNormalizer

@@ -12,9 +12,12 @@ The teacher's soft targets are computed lazily (`SoftTargets`): a row is scored 
 it appears in a batch and kept for later epochs. That is one teacher pass per row at most, and
 none for rows a time budget never reaches, where precomputing would score the whole train split.
 
-Room to grow: a teacher ensemble is another `TeacherTargets` (its `for_batch` combines several
-teachers), and rows without a gold label need only the hard term in `distillation_loss`
-restricted to the labelled rows of the batch.
+Teachers of another architecture or tokenizer (compression's teacher distillation) cannot score
+the student's batches: their targets are computed beforehand on the raw texts and given as
+`SoftTargets.from_logits`. An ensemble averages its teachers' calibrated probabilities
+(`ensemble_probabilities`); the log of that average is its logits (`probabilities_as_logits`),
+which the loss softens by its temperature like any teacher's. Rows without a gold label (lake
+documents, augmented texts) carry `UNLABELLED`: the hard term covers only the labelled rows.
 """
 
 from __future__ import annotations
@@ -52,6 +55,25 @@ class TeacherTargets(Protocol):
         """Teacher logits (rows x labels, float32, on the inputs' device) for the batch's rows."""
 
 
+UNLABELLED = -100  # label id of a row without a gold label (torch's ignore_index)
+PROBABILITY_FLOOR = 1e-7  # keeps the log of an averaged probability finite
+
+
+def ensemble_probabilities(per_teacher: list[np.ndarray]) -> np.ndarray:
+    """The mean of several teachers' calibrated probabilities (each rows x labels, same label order)."""
+    if not per_teacher:
+        raise ValueError("an ensemble needs at least one teacher")
+    shapes = {p.shape for p in per_teacher}
+    if len(shapes) != 1:
+        raise ValueError(f"teachers' probabilities differ in shape: {sorted(shapes)}")
+    return np.mean(np.stack(per_teacher), axis=0)
+
+
+def probabilities_as_logits(probabilities: np.ndarray) -> np.ndarray:
+    """Logits whose softmax is `probabilities` (their log, floored): what a teacher's targets hold."""
+    return np.log(np.clip(probabilities, PROBABILITY_FLOOR, 1.0)).astype(np.float32)
+
+
 def distillation_loss(
     student_logits: torch.Tensor,
     teacher_logits: torch.Tensor,
@@ -59,7 +81,10 @@ def distillation_loss(
     alpha: float,
     temperature: float,
 ) -> torch.Tensor:
-    """alpha * KL(soft targets) * T^2 + (1 - alpha) * cross-entropy(hard labels)."""
+    """alpha * KL(soft targets) * T^2 + (1 - alpha) * cross-entropy(hard labels).
+
+    The hard term is the mean over the rows with a gold label (label != UNLABELLED); a batch
+    without any has the soft term alone."""
     import torch.nn.functional as F
 
     soft = F.kl_div(
@@ -67,7 +92,10 @@ def distillation_loss(
         F.softmax(teacher_logits / temperature, dim=-1),
         reduction="batchmean",
     ) * (temperature**2)
-    hard = F.cross_entropy(student_logits, labels)
+    labelled = labels != UNLABELLED
+    if not bool(labelled.any()):
+        return alpha * soft
+    hard = F.cross_entropy(student_logits[labelled], labels[labelled])
     return alpha * soft + (1.0 - alpha) * hard
 
 
