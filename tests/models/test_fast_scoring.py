@@ -111,3 +111,11 @@ def test_ascii_shortcut_returns_what_ftfy_returns():
 )
 def test_text_outside_the_shortcut_still_goes_through_ftfy(text):
     assert repair_mojibake(text)[0] == ftfy.fix_text(text, _ftfy_config()) != text
+
+
+@pytest.mark.parametrize(("policy", "spins"), [("ACTIVE", True), ("active", True), ("PASSIVE", False), ("", False)])
+def test_onnx_runtime_spins_only_when_openmp_is_told_to(monkeypatch, policy, spins):
+    from sentiflow.tasks.models.runtime import spinning_wait
+
+    monkeypatch.setenv("OMP_WAIT_POLICY", policy)
+    assert spinning_wait() is spins
