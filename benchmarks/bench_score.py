@@ -420,6 +420,17 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
+def busy_machine_caution(load: float) -> str | None:
+    """A warning for the result file when other work shared the cores: such ratios mislead."""
+    if load <= (os.cpu_count() or 1) / 2:
+        return None
+    return (
+        f"load average {load} on {os.cpu_count()} CPUs: the baselines' threads spin (the libraries' default "
+        "OpenMP and ORT policy) and lose most to other jobs, sentiflow's wait passively; and the fixed cost's noise "
+        "swamps a small run's scoring time. Not representative: rerun on a quiet machine"
+    )
+
+
 def median_of(runs: list[float]) -> float:
     return round(statistics.median(runs), 2)
 
@@ -441,6 +452,7 @@ def main() -> None:
     texts_file.write_text(json.dumps(texts), encoding="utf-8")
     newcomer_file.write_text(json.dumps(texts[: args.newcomer_docs]), encoding="utf-8")
     n, n_new = len(texts), min(args.newcomer_docs, len(texts))
+    load_at_start = round(os.getloadavg()[0], 2)
     say(
         args,
         f"{n:,} SST-2 sentences (newcomer line: the first {n_new:,}); {threads} threads everywhere; batch size "
@@ -478,8 +490,11 @@ def main() -> None:
                 theirs = pipeline_labels(fp32, batched["labels"])
                 agreement["fp32_vs_pipeline_batched"].append(sum(ours[d] == p for d, p in zip(ids, theirs)) / n)
             else:
-                best = max(ort_sizes, key=lambda s: runs[f"ort_direct_int8_batch_{s}"][-1])
-                theirs = [_meta(int8)["labels"][int(x)] for x in ort_labels[best]]
+                # dynamic int8 scales activations per batch: compare at sentiflow's own int8 batch size
+                from sentiflow.tasks.models.onnx_backend import MAX_BATCH
+
+                size = min(args.batch_size, MAX_BATCH)
+                theirs = [_meta(int8)["labels"][int(x)] for x in ort_labels.get(size, ort_labels[ort_sizes[0]])]
                 agreement["int8_vs_ort_direct"].append(sum(ours[d] == p for d, p in zip(ids, theirs)) / n)
         say(
             args,
@@ -556,6 +571,8 @@ def main() -> None:
                 "baselines": "unset (library defaults): clean child environment",
                 "sentiflow": USER_ENV.get("OMP_WAIT_POLICY") or "PASSIVE (set at import by sentiflow.tasks.models)",
             },
+            "load_average_at_start": load_at_start,
+            "caution": busy_machine_caution(load_at_start),
             "rates_docs_per_second": rates,
             "ratios": ratios,
             "targets": targets,
