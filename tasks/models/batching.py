@@ -9,6 +9,7 @@ random (`shuffled_length_batches`). Results are always put back in input order b
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -28,6 +29,33 @@ def length_sorted_batches(lengths: Sequence[int], batch_size: int) -> list[np.nd
     return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
 
 
+def encode_texts(
+    tokenizer: Any, texts: Sequence[str], max_length: int, preprocessing: Preprocessing | None = None
+) -> list[list[int]]:
+    """Token ids of every text (preprocessed, truncated), in one call of the fast tokenizer's batch API."""
+    if preprocessing is not None:
+        texts = preprocessing.apply(texts)
+    # no attention masks or segment ids here: padding builds the masks, and they would be
+    # one more Python list per text to convert
+    encoded = tokenizer(list(texts), truncation=True, max_length=max_length, return_attention_mask=False)
+    return encoded["input_ids"]
+
+
+def pad_ids(ids: Sequence[Sequence[int]], pad_id: int, left: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(input_ids, attention_mask) as int64 arrays, padded to the longest row with `pad_id`.
+
+    What `tokenizer.pad` returns for the same ids, built with numpy instead of per-row Python:
+    the row-major boolean fill writes each row's ids, in order, to its own unmasked slots.
+    """
+    lengths = np.fromiter(map(len, ids), dtype=np.int64, count=len(ids))
+    width = int(lengths.max()) if len(ids) else 0
+    columns = np.arange(width)
+    mask = columns >= (width - lengths)[:, None] if left else columns < lengths[:, None]
+    input_ids = np.full((len(ids), width), pad_id, dtype=np.int64)
+    input_ids[mask] = np.fromiter(itertools.chain.from_iterable(ids), dtype=np.int64, count=int(lengths.sum()))
+    return input_ids, mask.astype(np.int64)
+
+
 def padded_batches(
     tokenizer: Any,
     texts: Sequence[str],
@@ -35,17 +63,24 @@ def padded_batches(
     batch_size: int,
     return_tensors: str,
     preprocessing: Preprocessing | None = None,
-) -> Iterator[tuple[np.ndarray, Any]]:
+) -> Iterator[tuple[np.ndarray, dict[str, Any]]]:
     """Preprocess and tokenise `texts` once (truncated), then yield (indices, padded encoding) per length batch.
 
     Every backend tokenises here, so a model's recorded preprocessing (the text normalisation it
     was trained with) reaches its input whatever the backend; None leaves the texts as they are.
+    The encoding holds int64 `input_ids` and `attention_mask`, numpy arrays ('np') or torch
+    tensors ('pt'), padded as the tokenizer pads (its pad token, on its padding side).
     """
-    if preprocessing is not None:
-        texts = preprocessing.apply(texts)
-    ids = tokenizer(list(texts), truncation=True, max_length=max_length)["input_ids"]
+    ids = encode_texts(tokenizer, texts, max_length, preprocessing)
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    left = getattr(tokenizer, "padding_side", "right") == "left"
     for batch in length_sorted_batches([len(x) for x in ids], batch_size):
-        yield batch, tokenizer.pad({"input_ids": [ids[i] for i in batch]}, return_tensors=return_tensors)
+        input_ids, attention_mask = pad_ids([ids[i] for i in batch], pad_id, left)
+        if return_tensors == "pt":
+            import torch
+
+            input_ids, attention_mask = torch.from_numpy(input_ids), torch.from_numpy(attention_mask)
+        yield batch, {"input_ids": input_ids, "attention_mask": attention_mask}
 
 
 def shuffled_length_batches(lengths: Sequence[int], batch_size: int, seed: int, epoch: int) -> list[list[int]]:

@@ -19,7 +19,7 @@ from sentiflow.tasks.core.errors import UserError
 from sentiflow.tasks.models.batching import padded_batches
 from sentiflow.tasks.models.preprocessing import Preprocessing
 from sentiflow.tasks.models.record import ModelRecord
-from sentiflow.tasks.models.runtime import default_threads
+from sentiflow.tasks.models.runtime import default_threads, spinning_wait
 
 ONNX_DIR = "onnx"
 # int8 runs fastest in small batches: MiniLM int8 on 2 cores, SST-2 dev, did 374 texts/s in
@@ -61,10 +61,11 @@ class OnnxClassifier:
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or default_threads()
         options.inter_op_num_threads = 1  # one request at a time; parallelism is inside each op
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        # idle pool threads wait passively, as torch's OpenMP threads do (tasks/models/__init__.py):
-        # spinning threads steal the cores other processes on a shared machine need
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        # idle pool threads wait as torch's OpenMP threads do (tasks/models/__init__.py): passively
+        # unless OMP_WAIT_POLICY=ACTIVE, so one setting governs both runtimes
+        options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spinning_wait() else "0")
         session = ort.InferenceSession(
             str(find_onnx_file(Path(model_dir))), options, providers=["CPUExecutionProvider"]
         )
@@ -80,11 +81,7 @@ class OnnxClassifier:
             self.tokenizer, texts, self.max_length, min(batch_size, MAX_BATCH), "np", preprocessing=self.preprocessing
         )
         for batch, enc in batches:
-            feed = {
-                "input_ids": enc["input_ids"].astype(np.int64),
-                "attention_mask": enc["attention_mask"].astype(np.int64),
-                # single-segment inputs: segment 0 everywhere, as the torch model assumes
-                "token_type_ids": np.zeros_like(enc["input_ids"], dtype=np.int64),
-            }
+            # single-segment inputs: segment 0 everywhere, as the torch model assumes
+            feed = enc | {"token_type_ids": np.zeros_like(enc["input_ids"])}
             out[batch] = self.session.run(["logits"], {k: v for k, v in feed.items() if k in self._inputs})[0]
         return out

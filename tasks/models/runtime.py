@@ -44,6 +44,12 @@ def default_threads() -> int:
     return max(1, min(available, physical))
 
 
+def spinning_wait() -> bool:
+    """Whether idle inference threads should spin: only when OMP_WAIT_POLICY=ACTIVE is asked for
+    (tasks/models/__init__.py sets PASSIVE unless the environment says otherwise)."""
+    return os.environ.get("OMP_WAIT_POLICY", "").strip().upper() == "ACTIVE"
+
+
 def quiet_transformers() -> None:
     """No per-file tqdm bars from transformers/safetensors: sentiflow reports progress itself."""
     from transformers.utils import logging as hf_logging

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any
 
 from sentiflow.tasks.core.summary import Summary
+from sentiflow.tasks.models.runtime import default_threads
 from sentiflow.tasks.score.load import LoadSummary
 from sentiflow.tasks.score.plan import ScoringPlan, ShardFailure
 from sentiflow.tasks.score.scorer import ShardResult
@@ -63,9 +63,10 @@ def worker_layout(shards: int, cpus: int | None = None, threads_setting: int = 0
 
     A BERT forward pass already uses several cores, so a worker gets up to 4 threads
     (`threads_setting` overrides) and only the remaining cores go to more workers: on 2 cores
-    one worker with 2 threads, on 16 cores four workers with 4 threads each.
+    one worker with 2 threads, on 16 cores four workers with 4 threads each. Cores are physical
+    ones this process may use: a hyperthread sibling adds no matmul throughput, only contention.
     """
-    cpus = cpus or os.cpu_count() or 1
+    cpus = cpus or default_threads()
     threads = threads_setting or min(4, cpus)
     workers = max(1, min(shards, cpus // threads))
     return workers, threads
