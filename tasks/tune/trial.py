@@ -31,6 +31,10 @@ BEST_FILE, BEST_INFO = "best.safetensors", "best.json"
 TRIAL_LOG_EVERY = 50
 
 
+class BudgetSpent(RuntimeError):
+    """Nothing of the search's budget was left for a trial's training."""
+
+
 @dataclass
 class SearchData:
     """What every trial of a search shares."""
@@ -48,7 +52,8 @@ class SearchData:
 class SearchBudget:
     """The wall-clock budget of the whole search; each trial's loop gets what is left of it."""
 
-    TRIAL_SHARE = 0.95  # of what is left, for the loop; the rest covers its closing evaluation
+    TRIAL_SHARE = 0.95  # of what is left, for the loop; the rest covers its closing evaluation,
+    RESERVE_SECONDS = 2.0  # and at least this much (the loop itself keeps 10% of its budget spare)
 
     def __init__(self, minutes: float, clock: Clock) -> None:
         self.clock = clock
@@ -58,7 +63,8 @@ class SearchBudget:
         return self.deadline - self.clock()
 
     def trial_minutes(self, cap_minutes: float) -> float:
-        return max(0.0, min(cap_minutes * 60, self.seconds_left() * self.TRIAL_SHARE)) / 60
+        left = self.seconds_left()
+        return max(0.0, min(cap_minutes * 60, left * self.TRIAL_SHARE, left - self.RESERVE_SECONDS)) / 60
 
 
 def trial_config(space: Space, overrides: dict[str, Any], minutes: float, device: str) -> TrainConfig:
@@ -119,9 +125,10 @@ class TrialRunner:
                     raise optuna.TrialPruned(trial.user_attrs["pruned_reason"])
 
         # the loop's budget is what is left of the search's now, after loading and tokenising
-        config = trial_config(
-            self.space, overrides, self.budget.trial_minutes(self.space.search.max_trial_minutes), data.device
-        )
+        minutes = self.budget.trial_minutes(self.space.search.max_trial_minutes)
+        if minutes <= 0:
+            raise BudgetSpent("the search's budget ran out while the trial loaded its data and model")
+        config = trial_config(self.space, overrides, minutes, data.device)
         try:
             result = run_training(
                 model,
