@@ -94,3 +94,7 @@ class Home:
     def tune(self) -> Path:
         """Training-strategy searches: NAME.journal (the Optuna study) and NAME/ (trial work folders)."""
         return self.root / "tune"
+
+    def study_journal(self, study: str) -> Path:
+        """The Optuna journal of search `study` (what optuna-dashboard opens)."""
+        return self.tune / f"{safe_name(study, 'study name')}.journal"

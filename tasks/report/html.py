@@ -33,6 +33,12 @@ SECTIONS = (  # (plot key, title, caption)
         "Model size against accuracy",
         "The production model's fine-tuned parent and every compressed candidate made from it.",
     ),
+    (
+        "search",
+        "Training-strategy search",
+        "The newest `sentiflow tune` study: each trial's validation macro-F1 (pruned trials: their last "
+        "intermediate score), the best so far, and which parameters mattered (fANOVA).",
+    ),
 )
 
 _CSS = """

@@ -18,7 +18,7 @@ from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock, Jou
 from optuna.trial import FrozenTrial, TrialState
 
 from sentiflow.tasks.core.errors import UserError
-from sentiflow.tasks.core.home import Home, safe_name
+from sentiflow.tasks.core.home import Home
 from sentiflow.tasks.tune.space import SearchSettings
 
 STATE_NAMES = {
@@ -33,7 +33,7 @@ NSGA2_POPULATION = 4  # a generation a 2-core machine finishes in reasonable tim
 
 
 def journal_path(home: Home, study: str) -> Path:
-    return home.tune / f"{safe_name(study, 'study name')}.journal"
+    return home.study_journal(study)
 
 
 def open_storage(path: Path) -> JournalStorage:
