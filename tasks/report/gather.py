@@ -49,8 +49,7 @@ def gather(home: Home, wait_seconds: float = 30.0) -> dict[str, Any]:
     data.update(
         latest_run=None, production=None, parent=None, confusion=None, reliability=None, sentiment=None, models=None
     )
-    data["search"] = None  # the newest `sentiflow tune` study (search_panel.py)
-    data["missing"]["search"] = "no training-strategy search yet (`sentiflow tune`)"
+    data["search"] = None  # the newest `sentiflow tune` study (search_panel.py); optional, so never "missing"
     if not home.warehouse.exists():
         for key in ("confusion", "reliability", "sentiment", "models"):
             data["missing"][key] = "no warehouse yet (`sentiflow score` or `sentiflow run`)"
@@ -77,8 +76,6 @@ def gather(home: Home, wait_seconds: float = 30.0) -> dict[str, Any]:
     for key in ("confusion", "reliability", "sentiment", "models"):
         if data[key] is None and key not in data["missing"]:
             data["missing"][key] = "no scored test documents or registered models for it yet"
-    if data["search"] is not None:
-        del data["missing"]["search"]
     return data
 
 

@@ -41,6 +41,8 @@ SECTIONS = (  # (plot key, title, caption)
     ),
 )
 
+OPTIONAL_SECTIONS = {"search"}  # shown only when there is something to show
+
 _CSS = """
 body { font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; margin: 2rem auto; max-width: 1100px;
        color: #222; line-height: 1.4; padding: 0 1rem; }
@@ -142,6 +144,8 @@ def render_html(data: dict[str, Any], pngs: dict[str, bytes]) -> str:
         _model_section(data.get("production"), data.get("parent")),
     ]
     for key, title, caption in SECTIONS:
+        if key in OPTIONAL_SECTIONS and key not in pngs:
+            continue  # a home that never ran it lacks nothing
         parts.append(f"<h2 id='{key}'>{_e(title)}</h2>")
         if key in pngs:
             encoded = base64.b64encode(pngs[key]).decode("ascii")
