@@ -75,6 +75,7 @@ def open_study(home: Home, name: str, settings: SearchSettings, resume: bool) ->
     if resume and not exists:
         raise UserError(f"no study {name!r} to resume ({path} does not exist): drop --resume to start it")
     storage = open_storage(path)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)  # trials are reported in our own lines
     study = optuna.create_study(
         storage=storage,
         study_name=name,
