@@ -50,7 +50,7 @@ def train_command(
         float | None, typer.Option(help="Wall-clock budget for training; stops cleanly and keeps the best checkpoint.")
     ] = None,
     seed: Annotated[
-        int | None, typer.Option(help="Seed for sampling, shuffling, initialisation and dropout [default: 42].")
+        int | None, typer.Option(help="Seed for sampling, shuffling, initialisation and dropout (default: 42).")
     ] = None,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda (bf16 autocast on CUDA).")] = "auto",
     resume: Annotated[

@@ -65,15 +65,15 @@ def tune_command(
         typer.Option(help="Search space TOML (default: the packaged tasks/tune/space.toml).", show_default=False),
     ] = None,
     sampler: Annotated[
-        str | None, typer.Option(help="tpe, nsga2 (evolutionary), random or cmaes [default: the space file's, tpe].")
+        str | None, typer.Option(help="tpe, nsga2 (evolutionary), random or cmaes (default: the space file's, tpe).")
     ] = None,
     pruner: Annotated[
         str | None,
-        typer.Option(help="hyperband, successive_halving, median or none [default: the space file's, hyperband]."),
+        typer.Option(help="hyperband, successive_halving, median or none (default: the space file's, hyperband)."),
     ] = None,
     base_model: Annotated[
         str | None,
-        typer.Option(help="Hugging Face hub id or local folder [default: the bundled all-MiniLM-L6-v2, offline]."),
+        typer.Option(help="Hugging Face hub id or local folder (default: the bundled all-MiniLM-L6-v2, offline)."),
     ] = None,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
     home: HomeOption = None,
