@@ -163,7 +163,8 @@ def run_search(
 
     if failed_now:
         log(f"resume: trial(s) {', '.join(map(str, failed_now))} were running when their process died; marked failed")
-        mirror_trials(home, plan.study, [study.trials[n] for n in failed_now], plan.dataset_version, sampler)
+    if plan.resume:  # the journal is the truth: a kill between its write and the table's left them apart
+        mirror_trials(home, plan.study, study.get_trials(deepcopy=False), plan.dataset_version, sampler)
     runner = TrialRunner(data, space, budget, clock, on_event)
     done, failures, stop = 0, 0, "trials"
     while plan.trials is None or done < plan.trials:
@@ -173,7 +174,13 @@ def run_search(
         trial = study.ask()
         mirror(trial._trial_id)
         best = studies.best_trial(study)
-        state, value = _run_one(runner, trial, best.value if best else None)
+        try:
+            state, value = _run_one(runner, trial, best.value if best else None)
+        except (KeyboardInterrupt, SystemExit):
+            trial.set_user_attr("failed_reason", "interrupted")
+            study.tell(trial, state=TrialState.FAIL)
+            mirror(trial._trial_id)
+            raise
         study.tell(trial, value, state=state)
         mirror(trial._trial_id)
         done += 1
@@ -190,10 +197,6 @@ def _run_one(runner: TrialRunner, trial: optuna.Trial, best: float | None) -> tu
         return TrialState.COMPLETE, runner(trial, best)
     except optuna.TrialPruned:
         return TrialState.PRUNED, None
-    except (KeyboardInterrupt, SystemExit):
-        trial.set_user_attr("failed_reason", "interrupted")
-        trial.study.tell(trial, state=TrialState.FAIL)
-        raise
     except UserError:
         raise  # the inputs are wrong for every trial alike: stop and say so
     except Exception as exc:  # one trial's failure (e.g. out of memory at a large batch) ends that trial only

@@ -12,7 +12,7 @@ from sentiflow.tasks.core.errors import UserError
 from sentiflow.tasks.models.training.named import curation_path, load_named_config, training_config
 from sentiflow.tasks.tune import search
 from sentiflow.tasks.tune.trial import SearchBudget
-from sentiflow.tasks.warehouse.db import connect_ro
+from sentiflow.tasks.warehouse.db import connect_ro, connect_rw
 from tests.tune.helpers import TINY_SPACE, tiny_space
 
 
@@ -66,9 +66,13 @@ def test_a_second_start_of_the_same_study_needs_resume(tune_home, tiny_bert, tmp
     search.run_search(plan, search.prepare_data(plan, curation_features))
     with pytest.raises(UserError, match="study 's1' exists .*pass --resume"):
         _plan(tune_home, tiny_bert, tmp_path, trials=1)
+    with connect_rw(tune_home.warehouse) as con:  # the table lost the first trial (a kill before its write)
+        con.execute("delete from tuning_trials")
     resumed = _plan(tune_home, tiny_bert, tmp_path, trials=1, resume=True)
     summary = search.run_search(resumed, search.prepare_data(resumed, curation_features))
     assert sum(summary.trials.values()) == 2 and summary.failed_on_resume == []
+    with connect_ro(tune_home.warehouse) as con:  # a resume writes the journal's trials again
+        assert con.execute("select list(number order by number) from tuning_trials").fetchone()[0] == [0, 1]
 
 
 class FakeClock:
