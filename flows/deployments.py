@@ -23,6 +23,7 @@ from typing import Any
 
 NIGHTLY_CRON = "0 2 * * *"  # 02:00 every day
 NIGHTLY_TIMEZONE = "UTC"  # schedules are evaluated in this zone (daylight saving included)
+TUNE_CRON = "0 3 * * 0"  # 03:00 every Sunday, after that night's nightly run
 
 # Commands that are not a flow of their own: flows/cli/NAME.py for each.
 TOOLS = ("config", "models", "query", "serve", "trigger")
@@ -88,6 +89,7 @@ DEPLOYMENTS: tuple[DeploymentSpec, ...] = (
         "Curate, train, compress, evaluate; promote the new model if it beats production.",
         command=False,
         concurrency_limit=1,
+        parameters={"config": None},  # a named training config (HOME/configs/NAME.json)
     ),
     DeploymentSpec(
         "rescore",
@@ -104,6 +106,14 @@ DEPLOYMENTS: tuple[DeploymentSpec, ...] = (
     DeploymentSpec("train", "A dataset -> a fine-tuned model.", concurrency_limit=1),
     DeploymentSpec("compress", "A model -> smaller, faster models."),
     DeploymentSpec("score", "Documents -> predictions in the warehouse."),
+    DeploymentSpec(
+        "tune",
+        "Search the data recipe and training hyperparameters; save the best as a training config.",
+        cron=TUNE_CRON,
+        timezone=NIGHTLY_TIMEZONE,
+        concurrency_limit=1,
+        parameters={"study": None, "max_minutes": 120.0},  # study tune-VERSION, resumed if it exists
+    ),
 )
 
 

@@ -19,17 +19,21 @@ def retrain_flow(
     sources: list[str] | None = None,
     base_model: str | None = None,
     max_accuracy_drop: float = 1.0,
+    config: str | None = None,
 ) -> dict[str, Any]:
     """Curate the lake (all sources, or `sources`), fine-tune, compress, and promote the model
-    that would serve if it beats production's test macro-F1 on the same test split."""
+    that would serve if it beats production's test macro-F1 on the same test split. `config`
+    names a saved training config (e.g. the best of a `tune` study): its data recipe and
+    hyperparameters replace the profile's."""
     parameters = {
         "profile": profile,
         "sources": sources,
         "base_model": base_model,
         "max_accuracy_drop": max_accuracy_drop,
+        "config": config,
     }
     envelope = Envelope("retrain", parameters)
-    production_id = retrain_stages(envelope.stages, home, profile, sources, base_model, max_accuracy_drop)
+    production_id = retrain_stages(envelope.stages, home, profile, sources, base_model, max_accuracy_drop, config)
     counts = stage_counts(envelope.stages)
     fields = {
         "seconds": envelope.seconds(),

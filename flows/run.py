@@ -28,9 +28,12 @@ def run_flow(
     dask_address: str | None = None,
     sources_file: str | None = None,
     base_model: str | None = None,
+    config: str | None = None,
 ) -> dict[str, Any]:
     """The whole pipeline on the demo corpus, or on configured `sources` (["all"]: every one);
-    `base_model` (a hub id or folder) replaces the bundled MiniLM as the model to fine-tune."""
+    `base_model` (a hub id or folder) replaces the bundled MiniLM as the model to fine-tune;
+    `config` (a saved training config, e.g. from `sentiflow tune`) gives curation its data recipe
+    and training its hyperparameters."""
     from sentiflow.flows.score import score_flow
 
     parameters = {
@@ -39,12 +42,13 @@ def run_flow(
         "runner": runner,
         "dask_address": dask_address,
         "base_model": base_model,
+        "config": config,
     }
     envelope = Envelope("run", parameters)
     plan = plan_run_task(home, profile, sources, sources_file, runner, dask_address)
     stages = envelope.stages
     ingest_stage(stages, plan.ingest_jobs, plan.home, runner, dask_address)
-    production_id = retrain_stages(stages, plan.home, profile, list(plan.source_names), base_model)
+    production_id = retrain_stages(stages, plan.home, profile, list(plan.source_names), base_model, config=config)
     stages.run(
         "score", score_flow, ScoreSummary, home=plan.home, model="production", runner=runner, dask_address=dask_address
     )

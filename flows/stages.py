@@ -24,6 +24,7 @@ from sentiflow.tasks.core.home import Home
 from sentiflow.tasks.core.summary import Summary
 from sentiflow.tasks.curate.summary import CurationSummary
 from sentiflow.tasks.ingest.summary import IngestSummary, IngestTotals
+from sentiflow.tasks.models.training.named import curation_path
 from sentiflow.tasks.train.summary import TrainSummary
 
 S = TypeVar("S", bound=Summary)
@@ -135,8 +136,12 @@ def retrain_stages(
     sources: list[str] | None,
     base_model: str | None = None,
     max_accuracy_drop: float = 1.0,
+    config: str | None = None,
 ) -> str | None:
     """Curate, train, compress (auto), then choose production; returns the production model id.
+
+    `config` names a saved training config (HOME/configs/NAME.json): curation runs with its data
+    recipe (NAME.curate.toml beside it) and training with its hyperparameters.
 
     Promotion happens once, here (see flows/production.py), so train and compress are asked
     not to promote on their own. A reused fine-tune that already serves (itself or its
@@ -146,7 +151,8 @@ def retrain_stages(
     from sentiflow.flows.curate import curate_flow
     from sentiflow.flows.train import train_flow
 
-    curated = stages.run("curate", curate_flow, CurationSummary, home=home, sources=sources)
+    recipe = str(curation_path(Home.at(home), config)) if config else None
+    curated = stages.run("curate", curate_flow, CurationSummary, home=home, sources=sources, config_path=recipe)
     trained = curated and stages.run(
         "train",
         train_flow,
@@ -156,6 +162,7 @@ def retrain_stages(
         base_model=base_model,
         profile=profile,
         promote_if_better=False,
+        config=config,
     )
     if not trained:
         return None

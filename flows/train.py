@@ -6,7 +6,8 @@ from typing import Any
 
 from prefect import flow
 
-from sentiflow.tasks.models.training.config import make_config
+from sentiflow.tasks.core.home import Home
+from sentiflow.tasks.models.training.named import training_config
 from sentiflow.tasks.train.prefect_tasks import (
     evaluate_task,
     fine_tune_task,
@@ -30,15 +31,20 @@ def train_flow(
     lr: float | None = None,
     max_seq_len: int | None = None,
     max_minutes: float | None = None,
-    seed: int = 42,
+    seed: int | None = None,
     device: str = "auto",
     resume: bool = False,
     promote_if_better: bool = False,
+    config: str | None = None,
 ) -> dict[str, Any]:
     """Fine-tune `base_model` (default: the bundled MiniLM) on a dataset version, or reuse the
     model an identical earlier run produced; optionally promote it if it beats production.
+    `config` names a saved training config (HOME/configs/NAME.json, e.g. from `sentiflow tune`):
+    its profile and hyperparameters replace `profile`, and the other arguments given override it.
     Returns a TrainSummary's JSON form."""
-    config = make_config(
+    train_config = training_config(
+        Home.at(home),
+        config,
         profile,
         epochs=epochs,
         batch_size=batch_size,
@@ -48,7 +54,7 @@ def train_flow(
         seed=seed,
         device=device,
     )
-    plan = plan_training_task(home, dataset, base_model, config, resume)
+    plan = plan_training_task(home, dataset, base_model, train_config, resume)
     if plan.reuse:
         record, metrics = reuse_task(plan)
     else:

@@ -104,6 +104,15 @@ def run_command(
             help="Dask scheduler tcp://HOST:PORT (with --runner dask; default: a local cluster).", show_default=False
         ),
     ] = None,
+    config: Annotated[
+        str | None,
+        typer.Option(
+            "--config",
+            help="A saved training config (HOME/configs/NAME.json, e.g. from `sentiflow tune`): curation uses "
+            "its data recipe, training its hyperparameters.",
+            show_default=False,
+        ),
+    ] = None,
     home: HomeOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -124,6 +133,8 @@ def run_command(
     )
     if base_model:
         _check_base_model(base_model, settings.offline)
+    if config:
+        _check_config(plan.home, config)
     configure_prefect(Path(plan.home))
 
     from sentiflow.flows.run import run_flow
@@ -136,6 +147,7 @@ def run_command(
         runner=runner,
         dask_address=dask_address,
         base_model=base_model,
+        config=config,
     )
     emit(summary, as_json, _render)
     if summary["status"] == "failed":
@@ -147,3 +159,11 @@ def _check_base_model(base_model: str, offline: bool) -> None:
     from sentiflow.tasks.train.inputs import resolve_base_model
 
     resolve_base_model(base_model, offline=offline)
+
+
+def _check_config(home: str, name: str) -> None:
+    """The named training config exists and reads."""
+    from sentiflow.tasks.core.home import Home
+    from sentiflow.tasks.models.training.named import load_named_config
+
+    load_named_config(Home.at(home), name)

@@ -49,7 +49,9 @@ def train_command(
     max_minutes: Annotated[
         float | None, typer.Option(help="Wall-clock budget for training; stops cleanly and keeps the best checkpoint.")
     ] = None,
-    seed: Annotated[int, typer.Option(help="Seed for sampling, shuffling, initialisation and dropout.")] = 42,
+    seed: Annotated[
+        int | None, typer.Option(help="Seed for sampling, shuffling, initialisation and dropout (default: 42).")
+    ] = None,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda (bf16 autocast on CUDA).")] = "auto",
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue a killed or time-budget-stopped run from its last checkpoint.")
@@ -57,6 +59,15 @@ def train_command(
     promote_if_better: Annotated[
         bool, typer.Option("--promote-if-better", help="Promote to production if it beats production's test macro-F1.")
     ] = False,
+    config: Annotated[
+        str | None,
+        typer.Option(
+            "--config",
+            help="A saved training config (HOME/configs/NAME.json, e.g. from `sentiflow tune`): its profile and "
+            "hyperparameters replace --profile; options given here override it.",
+            show_default=False,
+        ),
+    ] = None,
     home: HomeOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -72,12 +83,14 @@ def train_command(
 
     from sentiflow.flows.prefect_env import configure_prefect
     from sentiflow.tasks.core.home import Home
-    from sentiflow.tasks.models.training.config import make_config
+    from sentiflow.tasks.models.training.named import curation_path, training_config
     from sentiflow.tasks.train.finetune import plan_training
 
     settings = settings_for(home)
     configure_prefect(settings.home)
-    config = make_config(
+    train_config = training_config(
+        Home.at(settings.home),
+        config,
         profile,
         epochs=epochs,
         batch_size=batch_size,
@@ -88,9 +101,12 @@ def train_command(
         device=device,
     )
     # every user mistake surfaces here as one line, before Prefect starts
-    plan = plan_training(Home.at(settings.home), dataset, base_model, config, resume, offline=settings.offline)
+    plan = plan_training(Home.at(settings.home), dataset, base_model, train_config, resume, offline=settings.offline)
     if plan.notice() and not plan.reuse:
         console.print(f"[yellow]note:[/] {plan.notice()}", highlight=False)
+    if config and not as_json:
+        recipe = curation_path(Home.at(settings.home), config)
+        console.print(f"config {config!r}: its data recipe applies when curating (`curate --config {recipe}`)")
 
     from sentiflow.flows.train import train_flow
     from sentiflow.tasks.core.progress import listening
@@ -129,6 +145,7 @@ def train_command(
                 device=device,
                 resume=resume,
                 promote_if_better=promote_if_better,
+                config=config,
             )
     summary = TrainSummary.from_json(result)
     emit(result, as_json, lambda _: _render(summary))

@@ -139,3 +139,16 @@ def load_dataset(home: Home, dataset: str = "latest") -> DatasetSplits:
         if unknown:
             raise UserError(f"dataset {version} {split} split has labels {unknown} outside its label set {labels}")
     return DatasetSplits(version, labels, frames["train"], frames["validation"], frames["test"])
+
+
+def load_removed(home: Home, version: str, reasons: tuple[str, ...]) -> pd.DataFrame:
+    """The rows curation removed for these reasons (removed/REASON/), with columns reason,
+    label, label_confidence, split_given and duplicate_of; empty when it removed none."""
+    version = resolve_version(home, version)
+    frames = [
+        pq.read_table(path).to_pandas()
+        for reason in reasons
+        if (path := home.dataset(version) / "removed" / reason / SPLIT_FILE).is_file()
+    ]
+    columns = ["doc_id", "text", "label", "label_confidence", "split_given", "duplicate_of", "reason"]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)

@@ -84,3 +84,17 @@ class Home:
     @property
     def runs(self) -> Path:
         return self.root / "runs"
+
+    @property
+    def configs(self) -> Path:
+        """Named training configs (NAME.json), e.g. the best one a `tune` search found."""
+        return self.root / "configs"
+
+    @property
+    def tune(self) -> Path:
+        """Training-strategy searches: NAME.journal (the Optuna study) and NAME/ (trial work folders)."""
+        return self.root / "tune"
+
+    def study_journal(self, study: str) -> Path:
+        """The Optuna journal of search `study` (what optuna-dashboard opens)."""
+        return self.tune / f"{safe_name(study, 'study name')}.journal"

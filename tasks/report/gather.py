@@ -23,6 +23,7 @@ from sentiflow.tasks.core.datasets import SPLITS
 from sentiflow.tasks.core.home import Home
 from sentiflow.tasks.models.record import parent_metrics_beside
 from sentiflow.tasks.report.calibration import reliability_bins
+from sentiflow.tasks.report.search_panel import gather_search
 from sentiflow.tasks.warehouse.db import connect_ro, table_names
 
 PROBABILITY_COLUMNS = {"negative", "neutral", "positive"}  # predictions.p_<label>
@@ -48,6 +49,7 @@ def gather(home: Home, wait_seconds: float = 30.0) -> dict[str, Any]:
     data.update(
         latest_run=None, production=None, parent=None, confusion=None, reliability=None, sentiment=None, models=None
     )
+    data["search"] = None  # the newest `sentiflow tune` study (search_panel.py); optional, so never "missing"
     if not home.warehouse.exists():
         for key in ("confusion", "reliability", "sentiment", "models"):
             data["missing"][key] = "no warehouse yet (`sentiflow score` or `sentiflow run`)"
@@ -70,6 +72,7 @@ def gather(home: Home, wait_seconds: float = 30.0) -> dict[str, Any]:
             data["reliability"] = _reliability(home, con, production, tables)
             data["sentiment"] = _sentiment(con) if "sentiment_by_source_day" in tables else None
         data["models"] = _model_family(models, production)
+        data["search"] = gather_search(home, con) if "tuning_trials" in tables else None
     for key in ("confusion", "reliability", "sentiment", "models"):
         if data[key] is None and key not in data["missing"]:
             data["missing"][key] = "no scored test documents or registered models for it yet"

@@ -33,7 +33,15 @@ SECTIONS = (  # (plot key, title, caption)
         "Model size against accuracy",
         "The production model's fine-tuned parent and every compressed candidate made from it.",
     ),
+    (
+        "search",
+        "Training-strategy search",
+        "The newest `sentiflow tune` study: each trial's validation macro-F1 (pruned trials: their last "
+        "intermediate score), the best so far, and which parameters mattered (fANOVA).",
+    ),
 )
+
+OPTIONAL_SECTIONS = {"search"}  # shown only when there is something to show
 
 _CSS = """
 body { font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; margin: 2rem auto; max-width: 1100px;
@@ -136,6 +144,8 @@ def render_html(data: dict[str, Any], pngs: dict[str, bytes]) -> str:
         _model_section(data.get("production"), data.get("parent")),
     ]
     for key, title, caption in SECTIONS:
+        if key in OPTIONAL_SECTIONS and key not in pngs:
+            continue  # a home that never ran it lacks nothing
         parts.append(f"<h2 id='{key}'>{_e(title)}</h2>")
         if key in pngs:
             encoded = base64.b64encode(pngs[key]).decode("ascii")

@@ -118,12 +118,11 @@ def plan_training(
 
 def train_model(plan: TrainPlan, on_event: EventSink = lambda e: None) -> dict[str, Any]:
     """Fine-tune and save the Hugging Face folder to the staging folder; the training summary."""
-    import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
-    from transformers.utils import logging as hf_logging
+    from transformers import AutoTokenizer
 
     from sentiflow.tasks.models.runtime import pick_device
     from sentiflow.tasks.models.training.data import encode_split, sample_rows
+    from sentiflow.tasks.models.training.head import fresh_classifier
     from sentiflow.tasks.models.training.loop import run_training
     from sentiflow.tasks.models.training.validation import Validation
 
@@ -143,20 +142,7 @@ def train_model(plan: TrainPlan, on_event: EventSink = lambda e: None) -> dict[s
         plan.labels,
         config.max_seq_len,
     )
-    torch.manual_seed(config.seed)  # the new classification head's initial weights
-    verbosity = hf_logging.get_verbosity()
-    hf_logging.set_verbosity_error()  # "newly initialized: classifier.*" is expected here
-    try:
-        model = AutoModelForSequenceClassification.from_pretrained(
-            plan.base_model,
-            num_labels=len(plan.labels),
-            use_safetensors=True,
-            id2label=dict(enumerate(plan.labels)),
-            label2id={n: i for i, n in enumerate(plan.labels)},
-            ignore_mismatched_sizes=True,  # a base that already has a head of another size
-        )
-    finally:
-        hf_logging.set_verbosity(verbosity)
+    model = fresh_classifier(plan.base_model, plan.labels, config.seed)
     model.to(device)
     if not plan.resume:
         shutil.rmtree(plan.work_dir, ignore_errors=True)  # a fresh run never mixes old checkpoints

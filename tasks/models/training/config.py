@@ -30,6 +30,8 @@ class TrainConfig:
     warmup_ratio: float = 0.06  # share of steps with linear warm-up; 0 = none
     max_grad_norm: float = 1.0  # gradient clipping (L2 norm); 0 = off
     max_steps: int | None = None  # cap on optimizer steps, after epochs; None = epochs decide
+    label_smoothing: float = 0.0  # share of the target mass spread over all classes; 0 = plain cross-entropy
+    layer_lr_decay: float = 1.0  # each encoder layer below the top trains at this times the layer above's rate; 1 = off
     # data
     max_seq_len: int = 128  # tokens per text after truncation (batches pad only to their longest)
     max_train_examples: int | None = None  # seeded sample of the train split; None = all of it
@@ -49,8 +51,13 @@ class TrainConfig:
     threads: int | None = None  # torch CPU threads; None = OMP_NUM_THREADS or the CPUs this process may use
 
     def recipe(self) -> dict[str, Any]:
-        """The fields that determine the trained weights."""
-        return {k: v for k, v in asdict(self).items() if k not in _NOT_RECIPE}
+        """The fields that determine the trained weights. Fields added later count only when
+        they differ from their default, so models trained before they existed keep their ids."""
+        return {
+            k: v
+            for k, v in asdict(self).items()
+            if k not in _NOT_RECIPE and not (k in _ADDED_LATER and v == _ADDED_LATER[k])
+        }
 
     def recipe_hash(self, *parts: str) -> str:
         """8 hex digits over the recipe plus extra parts (dataset version, base model)."""
@@ -68,6 +75,8 @@ class TrainConfig:
             (self.max_steps is None or self.max_steps >= 1, "max_steps must be >= 1"),
             (0 <= self.warmup_ratio < 1, "warmup_ratio must be in [0, 1)"),
             (self.evals_per_epoch >= 1, "evals_per_epoch must be >= 1"),
+            (0 <= self.label_smoothing < 1, "label_smoothing must be in [0, 1)"),
+            (0 < self.layer_lr_decay <= 1, "layer_lr_decay must be in (0, 1]"),
             (self.device in ("auto", "cpu", "cuda"), f"unknown --device {self.device!r}: use auto, cpu or cuda"),
         ]
         for ok, message in checks:
@@ -77,6 +86,7 @@ class TrainConfig:
 
 
 _NOT_RECIPE = {"max_minutes", "checkpoint_every", "log_every", "device", "threads"}
+_ADDED_LATER = {"label_smoothing": 0.0, "layer_lr_decay": 1.0}  # field -> the default that means "as before"
 
 # `quick` fits the end-to-end demo (`sentiflow run` on 2 CPU cores in ~10 minutes): about
 # 3 minutes of training (at most) on a sample of short (64-token) texts, scored on a capped validation.

@@ -212,7 +212,7 @@ class _TrainingRun:
         rows = self._batches[position]
         lr = config.lr * lr_factor(state.step, self.planned, config.warmup_ratio)
         for group in self.optimizer.param_groups:
-            group["lr"] = lr
+            group["lr"] = lr * group.get("lr_scale", 1.0)  # layer-wise decay (schedule.make_optimizer)
         batch = {k: v.to(self.device) for k, v in collate(self.train, rows, self.pad_id).items()}
         with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=self.device == "cuda"):
             loss = self.loss(self.model, batch, rows)
@@ -383,7 +383,17 @@ def run_training(
         reads the time in seconds.
     """
     run = _TrainingRun(
-        model, train, config, loss or CrossEntropy(), pad_id, device, validation, work_dir, on_event, clock, resume
+        model,
+        train,
+        config,
+        loss or CrossEntropy(config.label_smoothing),
+        pad_id,
+        device,
+        validation,
+        work_dir,
+        on_event,
+        clock,
+        resume,
     )
     on_event(run.header())
     model.train()

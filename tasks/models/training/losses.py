@@ -41,13 +41,23 @@ class TrainingLoss(Protocol):
 
 
 class CrossEntropy:
-    """The model's own loss: cross-entropy on the batch's gold labels."""
+    """The model's own loss: cross-entropy on the batch's gold labels, optionally label-smoothed
+    (a share of the target mass spread evenly over the classes; Szegedy et al., 2016)."""
+
+    def __init__(self, label_smoothing: float = 0.0) -> None:
+        self.label_smoothing = label_smoothing
 
     def __call__(self, model: PreTrainedModel, batch: dict[str, torch.Tensor], rows: list[int]) -> torch.Tensor:
-        return model(**batch).loss
+        if not self.label_smoothing:
+            return model(**batch).loss
+        import torch.nn.functional as F
+
+        inputs = {k: v for k, v in batch.items() if k != "labels"}
+        logits = model(**inputs).logits.float()
+        return F.cross_entropy(logits, batch["labels"], label_smoothing=self.label_smoothing)
 
     def describe(self) -> str:
-        return "cross-entropy"
+        return f"cross-entropy (label smoothing {self.label_smoothing:g})" if self.label_smoothing else "cross-entropy"
 
 
 class TeacherTargets(Protocol):

@@ -16,6 +16,7 @@ end past the budget. The clock is injectable, so tests run a budget deterministi
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -37,16 +38,36 @@ def plan_steps(n_train: int, config: TrainConfig) -> tuple[int, int, int]:
     return per_epoch, total, max(1, min(total, math.ceil(per_epoch / config.evals_per_epoch)))
 
 
+_LAYER = re.compile(r"\.layers?\.(\d+)\.")  # encoder.layer.N. (BERT) or layers.N. (most others)
+
+
+def layer_lr_scale(name: str, n_layers: int, decay: float) -> float:
+    """Layer-wise learning-rate decay (Howard & Ruder, 2018; ELECTRA): the head and pooler train
+    at the full rate, encoder layer N at decay^(n_layers - N), the embeddings at decay^(n_layers + 1)."""
+    if decay == 1.0:
+        return 1.0
+    found = _LAYER.search(name)
+    if found:
+        return decay ** (n_layers - int(found.group(1)))
+    return decay ** (n_layers + 1) if "embeddings" in name else 1.0
+
+
 def make_optimizer(model: Any, config: TrainConfig) -> Any:
-    """AdamW with no decay on biases and norms; the loop sets each step's rate (`lr_factor`)."""
+    """AdamW with no decay on biases and norms; the loop sets each step's rate (`lr_factor`),
+    times each group's `lr_scale` (1 unless `layer_lr_decay` < 1)."""
     import torch
 
-    decay, no_decay = [], []
-    for name, param in model.named_parameters():
-        if param.requires_grad:
-            (no_decay if param.ndim < 2 or "norm" in name.lower() else decay).append(param)
+    named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    layers = [int(m.group(1)) for n, _ in named if (m := _LAYER.search(n))]
+    n_layers = max(layers) + 1 if layers else 0
+    groups: dict[tuple[float, float], list[Any]] = {}
+    for name, param in named:
+        weight_decay = 0.0 if param.ndim < 2 or "norm" in name.lower() else config.weight_decay
+        scale = layer_lr_scale(name, n_layers, config.layer_lr_decay)
+        groups.setdefault((weight_decay, scale), []).append(param)
+    ordered = sorted(groups.items(), key=lambda kv: (-kv[0][0], -kv[0][1]))  # decayed full-rate group first
     return torch.optim.AdamW(
-        [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+        [{"params": ps, "weight_decay": wd, "lr_scale": scale} for (wd, scale), ps in ordered],
         lr=config.lr,
         fused=True,  # one kernel for all parameters: 5x faster steps on CPU than the for-loop version
     )
