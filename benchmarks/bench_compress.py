@@ -74,7 +74,7 @@ def find_parent(home: Path, args: argparse.Namespace) -> str:
                 sys.executable,
                 str(REPO / "benchmarks" / "bench_train_sst2.py"),
                 "--skip-throughput",
-                "--out",
+                "--home",
                 str(home),
                 "--minutes",
                 str(args.train_minutes),
