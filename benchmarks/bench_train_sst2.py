@@ -253,7 +253,7 @@ def trainer_child(args: argparse.Namespace) -> None:
             learning_rate=args.lr,
             weight_decay=0.01,
             warmup_steps=max(1, int(0.06 * args.throughput_steps)),
-            group_by_length=args.child == "expert",
+            **(_group_by_length(TrainingArguments) if args.child == "expert" else {}),
             save_strategy="no",
             report_to=[],
             use_cpu=True,
@@ -262,9 +262,26 @@ def trainer_child(args: argparse.Namespace) -> None:
             disable_tqdm=True,
             seed=0,
         )
-        Trainer(model=model, args=targs, train_dataset=rows, data_collator=collator, callbacks=[Stamp()]).train()
+        Trainer(
+            model=model,
+            args=targs,
+            train_dataset=rows,
+            data_collator=collator,
+            processing_class=tokenizer if args.child == "expert" else None,
+            callbacks=[Stamp()],
+        ).train()
     steps = [b - a for a, b in zip(stamps, stamps[1:])]
     print(json.dumps({"step_seconds": steps, "optim": str(targs.optim), "threads": torch.get_num_threads()}))
+
+
+def _group_by_length(training_arguments: type) -> dict[str, Any]:
+    """`group_by_length=True`, spelled `train_sampling_strategy="group_by_length"` since transformers 5."""
+    import dataclasses
+
+    names = {f.name for f in dataclasses.fields(training_arguments)}
+    if "train_sampling_strategy" in names:
+        return {"train_sampling_strategy": "group_by_length"}
+    return {"group_by_length": True}
 
 
 def raw_dev_accuracy(model_dir: Path, sst2: Path) -> dict[str, Any]:
