@@ -125,10 +125,12 @@ def throughput_sample(sst2: Path, n: int, seed: int = 0) -> Any:
     return pd.DataFrame({"text": frame["sentence"], "label": frame["label"].map(BINARY)})
 
 
-def ours_seconds_per_step(frame: Any, args: argparse.Namespace, work: Path) -> list[float]:
+def ours_seconds_per_step(frame: Any, args: argparse.Namespace, work: Path) -> tuple[list[float], float]:
+    """Seconds of each step of sentiflow's loop, and the mean token slots (padding included) per batch."""
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
+    from sentiflow.tasks.models.batching import shuffled_length_batches
     from sentiflow.tasks.models.training.config import make_config
     from sentiflow.tasks.models.training.data import encode_split
     from sentiflow.tasks.models.training.loop import run_training
@@ -163,7 +165,10 @@ def ours_seconds_per_step(frame: Any, args: argparse.Namespace, work: Path) -> l
         work_dir=work,
         on_event=lambda e: e.kind == "step" and stamps.append(time.perf_counter()),
     )
-    return [b - a for a, b in zip(stamps, stamps[1:])]
+    # the batches the loop takes in its first epoch (the same call, seed and epoch as loop.py)
+    batches = shuffled_length_batches(train.lengths, config.batch_size, config.seed, 0)[: args.throughput_steps]
+    slots = statistics.mean(len(b) * max(train.lengths[i] for i in b) for b in batches)
+    return [b - a for a, b in zip(stamps, stamps[1:])], slots
 
 
 def measure_throughput(sst2: Path, args: argparse.Namespace) -> dict[str, Any]:
@@ -176,12 +181,13 @@ def measure_throughput(sst2: Path, args: argparse.Namespace) -> dict[str, Any]:
     frame = throughput_sample(sst2, args.throughput_steps * args.batch_size)
     result: dict[str, Any] = {"steps": args.throughput_steps, "batch_size": args.batch_size}
     with tempfile.TemporaryDirectory() as tmp:
-        ours = ours_seconds_per_step(frame, args, Path(tmp) / "ours")
+        ours, ours_slots = ours_seconds_per_step(frame, args, Path(tmp) / "ours")
         # the first steps warm up allocators and kernels: keep the steady state
         result["sentiflow"] = {
             "samples_per_s": round(args.batch_size / statistics.median(ours[2:]), 1),
             "threads": threads,
             "torch_threads": torch.get_num_threads(),
+            "token_slots_per_step": round(ours_slots, 1),
         }
         sample = Path(tmp) / "sample.json"
         sample.write_text(json.dumps({"text": frame["text"].tolist(), "label": frame["label"].tolist()}))
@@ -199,6 +205,7 @@ def measure_throughput(sst2: Path, args: argparse.Namespace) -> dict[str, Any]:
                 "samples_per_s": round(args.batch_size / statistics.median(report["step_seconds"][2:]), 1),
                 "optim": report["optim"],
                 "threads": report["threads"],
+                "token_slots_per_step": round(report["token_slots_per_step"], 1),
             }
             result[f"ratio_vs_{name}"] = round(result["sentiflow"]["samples_per_s"] / result[name]["samples_per_s"], 2)
     result["targets"] = {"ratio_vs_expert_ge_1.2": result["ratio_vs_expert"] >= TARGET_VS_EXPERT}
@@ -208,6 +215,12 @@ def measure_throughput(sst2: Path, args: argparse.Namespace) -> dict[str, Any]:
         f"expert Trainer (DataCollatorWithPadding, group_by_length) {result['expert']['samples_per_s']:.1f} "
         f"({result['expert']['threads']} threads) -> {result['ratio_vs_expert']:.2f}x (target >= {TARGET_VS_EXPERT}); "
         f"newcomer Trainer (pad to 128) {result['newcomer']['samples_per_s']:.1f} -> {result['ratio_vs_newcomer']:.2f}x"
+    )
+    # where the time goes: a step's work is about its token slots (padding included), the same
+    # model on every side; what is left is each loop's overhead per slot
+    print(
+        "token slots per step (padding included): "
+        + ", ".join(f"{side} {result[side]['token_slots_per_step']:.0f}" for side in ("sentiflow", *BASELINES))
     )
     return result
 
@@ -222,16 +235,24 @@ def trainer_child(args: argparse.Namespace) -> None:
         Trainer,
         TrainerCallback,
         TrainingArguments,
+        default_data_collator,
     )
 
     sample = json.loads(args.sample.read_text(encoding="utf-8"))
     tokenizer = AutoTokenizer.from_pretrained(args.model)
     if args.child == "expert":  # dynamic padding per batch, batches of similar length
         enc = tokenizer(sample["text"], truncation=True, max_length=args.max_seq_len)
-        collator = DataCollatorWithPadding(tokenizer)
+        collate = DataCollatorWithPadding(tokenizer)
     else:  # the newcomer: every example padded to 128 tokens
         enc = tokenizer(sample["text"], padding="max_length", truncation=True, max_length=args.max_seq_len)
-        collator = None
+        collate = default_data_collator
+    slots: list[int] = []
+
+    def collator(features: list[dict[str, Any]]) -> dict[str, Any]:
+        batch = collate(features)
+        slots.append(int(batch["input_ids"].numel()))  # token slots, padding included: the work a step does
+        return batch
+
     labels = [0 if x == "negative" else 1 for x in sample["label"]]
     rows = [
         {"input_ids": enc["input_ids"][i], "attention_mask": enc["attention_mask"][i], "labels": labels[i]}
@@ -271,7 +292,8 @@ def trainer_child(args: argparse.Namespace) -> None:
             callbacks=[Stamp()],
         ).train()
     steps = [b - a for a, b in zip(stamps, stamps[1:])]
-    print(json.dumps({"step_seconds": steps, "optim": str(targs.optim), "threads": torch.get_num_threads()}))
+    report = {"step_seconds": steps, "optim": str(targs.optim), "threads": torch.get_num_threads()}
+    print(json.dumps({**report, "token_slots_per_step": statistics.mean(slots[: args.throughput_steps])}))
 
 
 def _group_by_length(training_arguments: type) -> dict[str, Any]:
