@@ -233,13 +233,14 @@ def child(name: str, corpus: Path, labels_out: Path, repeats: int) -> None:
     texts = json.loads(corpus.read_text(encoding="utf-8"))
     system = {"ours": ours, "expert": expert, "newcomer": newcomer}[name]
     system(texts[:50])  # imports and first-call costs stay out of the timing
-    seconds = []
+    seconds, cpu = [], []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         labels = system(texts)
         seconds.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - cpu_start)
     np.save(labels_out, labels)
-    print(json.dumps({"seconds": seconds}))
+    print(json.dumps({"seconds": seconds, "cpu_seconds": cpu}))
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -294,6 +295,7 @@ def measure(args: argparse.Namespace) -> dict:
             precision, recall = precision_recall(np.load(labels_out), truth)
             figures[name] = {
                 "seconds": round(seconds, 3),
+                "cpu_seconds": round(statistics.median(report["cpu_seconds"]), 3),
                 "docs_per_s": round(len(texts) / seconds, 1),
                 "precision": round(precision, 4),
                 "recall": round(recall, 4),
@@ -301,17 +303,20 @@ def measure(args: argparse.Namespace) -> dict:
             }
             print(
                 f"{name:9} precision {precision:.4f}  recall {recall:.4f}  median {seconds:7.2f}s "
-                f"= {len(texts) / seconds:8,.0f} docs/s ({repeats} runs)"
+                f"= {len(texts) / seconds:8,.0f} docs/s, CPU {figures[name]['cpu_seconds']:.2f}s ({repeats} runs)"
             )
     figures["ratio_vs_expert"] = round(figures["expert"]["seconds"] / figures["ours"]["seconds"], 2)
     figures["ratio_vs_newcomer"] = round(figures["newcomer"]["seconds"] / figures["ours"]["seconds"], 2)
+    # on a loaded machine wall time is mostly the scheduler's share; CPU time is the work done
+    figures["cpu_ratio_vs_expert"] = round(figures["expert"]["cpu_seconds"] / figures["ours"]["cpu_seconds"], 2)
     quality = min(figures["ours"]["precision"], figures["ours"]["recall"])
     figures["targets"] = {
         "precision_recall_ge_0.95": quality >= TARGET_QUALITY,
         "ratio_vs_expert_ge_2": figures["ratio_vs_expert"] >= TARGET_RATIO,
     }
     print(
-        f"ours: {figures['ratio_vs_expert']:.2f}x the expert (target >= {TARGET_RATIO:g}x), "
+        f"ours: {figures['ratio_vs_expert']:.2f}x the expert (target >= {TARGET_RATIO:g}x; CPU time "
+        f"{figures['cpu_ratio_vs_expert']:.2f}x), "
         f"{figures['ratio_vs_newcomer']:.2f}x the newcomer; targets: {figures['targets']}"
     )
     return figures
@@ -335,7 +340,8 @@ def row(result: dict) -> dict:
         "what": f"near-dedup of {result['docs']:,} docs: P/R against exact Jaccard; speed vs datasketch",
         "measured": f"P {o['precision']:.4f} / R {o['recall']:.4f}; {o['docs_per_s']:,.0f} docs/s = "
         f"**{result['ratio_vs_expert']:.1f}x** `MinHash.bulk` + `MinHashLSH` (expert), "
-        f"{result['ratio_vs_newcomer']:.1f}x per-shingle `update` (newcomer)",
+        f"{result['ratio_vs_newcomer']:.1f}x per-shingle `update` (newcomer); CPU-time ratio vs expert "
+        f"{result.get('cpu_ratio_vs_expert', '-')}",
         "target": "P, R >= 0.95; >= 2x expert",
     }
 
