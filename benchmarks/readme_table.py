@@ -55,7 +55,8 @@ def formatter(script: str) -> Row:
     a benchmark whose libraries are missing still gets a row from its numbers)."""
     try:
         module = importlib.import_module(f"benchmarks.{script}")
-    except ImportError:
+    except Exception as exc:  # noqa: BLE001 - any failure to import still leaves the generic row
+        print(f"note: benchmarks/{script}.py not importable ({exc}); its row lists the raw figures", file=sys.stderr)
         return generic_row
     return getattr(module, "row", generic_row)
 
@@ -93,7 +94,10 @@ def render(results: dict[str, dict[str, Any] | None], row_of: Callable[[str], Ro
         if result is None:
             lines.append(f"| `{script}.py` | - | not run | - | - |")
             continue
-        cells = row_of(script)(result)
+        try:
+            cells = row_of(script)(result)
+        except (KeyError, TypeError, ValueError):  # a result file older than its row(): list its figures
+            cells = generic_row(result)
         command = result.get("command") or f"{script}.py"
         lines.append(
             f"| `{_cell(command)}` | {_cell(cells['what'])} | {_cell(cells['measured'])} | "

@@ -65,3 +65,9 @@ def test_check_mode_reports_a_stale_readme_and_writing_fixes_it(tmp_path):
 def test_missing_markers_are_one_clear_error(tmp_path):
     with pytest.raises(SystemExit, match="bench:start"):
         readme_table.replace_block("# no table here\n", "| t |")
+
+
+def test_a_row_that_does_not_fit_an_older_result_falls_back_to_the_figures(tmp_path):
+    results = readme_table.load_results(write_results(tmp_path / "results", dedup=DEDUP))
+    table = readme_table.render(results, row_of=lambda script: lambda result: {"what": result["missing"]})
+    assert "ratio_vs_expert: 3.8" in table
