@@ -42,7 +42,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `benchmarks.` imports when run as a script
 from benchmarks import results  # noqa: E402
-from benchmarks.harness import human_output, python_child, run_child  # noqa: E402
+from benchmarks.harness import clean_env, human_output, python_child, run_child  # noqa: E402
 
 NAME = "train_sst2"
 REPO = Path(__file__).resolve().parents[1]
@@ -74,6 +74,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--skip-throughput", action="store_true")
     p.add_argument("--skip-training", action="store_true")
+    p.add_argument(
+        "--diagnose-passive",
+        action="store_true",
+        help="also time the expert's script with OMP_WAIT_POLICY=PASSIVE (a diagnostic, not a baseline): on a "
+        "busy machine OpenMP's default active waiting spins, and this shows how much of the gap that is",
+    )
     p.add_argument("--child", choices=BASELINES, help=argparse.SUPPRESS)
     p.add_argument("--sample", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--model", help=argparse.SUPPRESS)
@@ -205,15 +211,19 @@ def measure_throughput(sst2: Path, args: argparse.Namespace) -> dict[str, Any]:
         }
         sample = Path(tmp) / "sample.json"
         sample.write_text(json.dumps({"text": frame["text"].tolist(), "label": frame["label"].tolist()}))
-        for name in BASELINES:
+        sides = [(name, name, clean_env()) for name in BASELINES]
+        if args.diagnose_passive:  # not a baseline: the expert's script with our OpenMP waiting policy
+            sides.append(("expert_passive", "expert", {**clean_env(), "OMP_WAIT_POLICY": "PASSIVE"}))
+        for name, script, env in sides:
             report = run_child(
                 python_child(
                     __file__,
-                    *("--child", name, "--sample", str(sample), "--model", str(bundled_base_model())),
+                    *("--child", script, "--sample", str(sample), "--model", str(bundled_base_model())),
                     *("--steps", str(args.throughput_steps), "--batch-size", str(args.batch_size)),
                     *("--lr", str(args.lr), "--max-seq-len", str(args.max_seq_len)),
                     *("--out", str(Path(tmp) / "unused.json")),
-                )
+                ),
+                env,
             )
             wall, cpu = _per_step(report["step_seconds"])
             result[name] = {
@@ -243,6 +253,12 @@ def measure_throughput(sst2: Path, args: argparse.Namespace) -> dict[str, Any]:
         f"{result['expert']['cpu_seconds_per_step']:.2f} ({result['cpu_ratio_vs_expert']:.2f}x), newcomer "
         f"{result['newcomer']['cpu_seconds_per_step']:.2f} ({result['cpu_ratio_vs_newcomer']:.2f}x)"
     )
+    if "expert_passive" in result:
+        print(
+            f"diagnostic, the expert's script with OMP_WAIT_POLICY=PASSIVE: "
+            f"{result['expert_passive']['samples_per_s']:.1f} samples/s ({result['ratio_vs_expert_passive']:.2f}x), "
+            f"CPU {result['expert_passive']['cpu_seconds_per_step']:.2f} s/step"
+        )
     print(
         "token slots per step (padding included): "
         + ", ".join(f"{side} {result[side]['token_slots_per_step']:.0f}" for side in ("sentiflow", *BASELINES))
