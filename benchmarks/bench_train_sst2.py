@@ -14,7 +14,9 @@ SST-2 is GLUE's (https://gluebenchmark.com/tasks): pass its folder (train.tsv, d
    OMP_WAIT_POLICY of ours), as their users would run them:
      expert    `DataCollatorWithPadding` and `group_by_length=True` (dynamic padding, length groups)
      newcomer  every example padded to 128 tokens
-   Median seconds per step after two warm-up steps -> samples/s, and the ratios. `--steps N`
+   The sample is 200 batches (so both samplers group lengths as they do over a full epoch); each
+   side runs its first steps. Median seconds per step after two warm-up steps -> samples/s, the
+   ratios, CPU seconds per step and token slots per step (padding included). `--steps N`
    runs only this part, with N steps each (target: >= 1.2x the expert).
 3. Trains the default model (bundled all-MiniLM-L6-v2) with the train flow under a
    `--max-minutes` budget; epochs are sized from the throughput just measured so the learning
@@ -49,6 +51,7 @@ REPO = Path(__file__).resolve().parents[1]
 BINARY = {"0": "negative", "1": "positive"}
 BASELINES = ("expert", "newcomer")
 TARGET_VS_EXPERT = 1.2
+SAMPLE_BATCHES = 200  # >= 4 x 50 batches: both samplers group lengths as over a full epoch
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -196,7 +199,11 @@ def measure_throughput(sst2: Path, args: argparse.Namespace) -> dict[str, Any]:
     from sentiflow.tasks.train.inputs import bundled_base_model
 
     threads = configure_threads(None)
-    frame = throughput_sample(sst2, args.throughput_steps * args.batch_size)
+    # a sample of SAMPLE_BATCHES batches even when fewer steps run: Trainer's LengthGroupedSampler
+    # sorts "megabatches" of min(rows // (4 x batch), 50) batches and sentiflow pools of 50, so on a
+    # sample of only `steps` batches the expert would group over a few batches and pad more than
+    # over a real epoch; each side takes its first `steps` batches from it
+    frame = throughput_sample(sst2, max(args.throughput_steps, SAMPLE_BATCHES) * args.batch_size)
     result: dict[str, Any] = {"steps": args.throughput_steps, "batch_size": args.batch_size}
     with tempfile.TemporaryDirectory() as tmp:
         ours, ours_slots = ours_seconds_per_step(frame, args, Path(tmp) / "ours")
