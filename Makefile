@@ -34,6 +34,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
+	$(BIN)/python benchmarks/readme_table.py  # README's table from benchmarks/results/*.json
 
 clean:
 	rm -rf $(VENV) sentiflow-home

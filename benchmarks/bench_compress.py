@@ -17,7 +17,11 @@
    accuracy. Ratios are against the parent.
 
 Targets for auto's choice: >= 4x smaller on disk, >= 3x batch throughput, accuracy drop <= 1.0
-point on SST-2 dev (stretch 0.5). Results also go to HOME/bench_compress.json.
+point on SST-2 dev (stretch 0.5). Results also go to HOME/bench_compress.json and to
+benchmarks/results/compress.json (--out; --json prints them). SST-2 is GLUE's
+(https://gluebenchmark.com/tasks): pass its folder as --data. Every model measured is
+sentiflow's (the fp32 parent and its compressed children), all under the same settings, so no
+baseline process is needed.
 """
 
 from __future__ import annotations
@@ -34,13 +38,17 @@ from typing import Any
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "300")
 
-SST2 = Path(__file__).resolve().parents[2] / "shared" / "data" / "sst2"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `benchmarks.` imports when run as a script
+from benchmarks import results  # noqa: E402
+from benchmarks.harness import human_output  # noqa: E402
+
+NAME = "compress"
 REPO = Path(__file__).resolve().parents[1]
 BINARY = {"0": "negative", "1": "positive"}
 TARGETS = {"size_ratio": 4.0, "throughput_ratio": 3.0, "accuracy_drop_points": 1.0}
 
 
-def parse_args() -> argparse.Namespace:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument(
         "--parent-home",
@@ -59,7 +67,8 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--latency-texts", type=int, default=200)
     p.add_argument("--threads", type=int, default=None, help="CPU threads for every model [default: physical cores]")
     p.add_argument("--skip-compress", action="store_true", help="measure the candidates an earlier run registered")
-    return p.parse_args()
+    results.add_arguments(p, NAME, sst2=True)
+    return p.parse_args(argv)
 
 
 def find_parent(home: Path, args: argparse.Namespace) -> str:
@@ -74,10 +83,14 @@ def find_parent(home: Path, args: argparse.Namespace) -> str:
                 sys.executable,
                 str(REPO / "benchmarks" / "bench_train_sst2.py"),
                 "--skip-throughput",
-                "--out",
+                "--home",
                 str(home),
                 "--minutes",
                 str(args.train_minutes),
+                "--data",
+                str(args.data),
+                "--out",  # not benchmarks/results/train_sst2.json: that is the training benchmark's own run
+                str(home / "train_sst2-result.json"),
             ],
             check=True,
         )
@@ -211,12 +224,18 @@ def report(results: dict[str, dict[str, Any]], parent: str, chosen: str | None, 
     return verdict
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    sst2 = results.sst2_dir(args.data)
+    with human_output(args.json):
+        figures = measure(args, sst2)
+    figures["command"] = "bench_compress.py " + " ".join(sys.argv[1:] if argv is None else argv)
+    results.write(NAME, figures, args)
+
+
+def measure(args: argparse.Namespace, sst2: Path) -> dict[str, Any]:
     import pandas as pd
 
-    args = parse_args()
-    if not (SST2 / "dev.tsv").is_file():
-        sys.exit(f"SST-2 not found at {SST2}: this benchmark needs ../shared/data/sst2/{{train,dev}}.tsv")
     home = args.home.resolve()
     home.mkdir(parents=True, exist_ok=True)
     from sentiflow.flows.prefect_env import configure_prefect
@@ -225,18 +244,33 @@ def main() -> None:
     parent = find_parent(args.parent_home.resolve(), args)
     stage_parent(args.parent_home.resolve(), home, parent)
     summary = last_summary(home, parent) if args.skip_compress else compress(home, parent, args)
-    dev = pd.read_csv(SST2 / "dev.tsv", sep="\t", quoting=3, dtype=str)
+    dev = pd.read_csv(sst2 / "dev.tsv", sep="\t", quoting=3, dtype=str)
     texts = dev["sentence"].tolist()
     models = {parent: "parent (fp32)"} | {r["model_id"]: r["kind"] for r in summary["candidates"] if not r["error"]}
-    results = measure_all(home, models, texts, [BINARY[x] for x in dev["label"]], args)
-    verdict = report(results, parent, summary.get("chosen"), len(texts))
+    measured = measure_all(home, models, texts, [BINARY[x] for x in dev["label"]], args)
+    verdict = report(measured, parent, summary.get("chosen"), len(texts))
     load = os.getloadavg()
     print(
         f"machine load average during the run: {load[0]:.1f} (1 min), {load[2]:.1f} (15 min) on {os.cpu_count()} CPUs"
     )
-    out = {"parent": parent, "compress": summary, "dev": results, "verdict": verdict, "load_average": load}
+    out = {"parent": parent, "compress": summary, "dev": measured, "verdict": verdict, "load_average": load}
     (home / "bench_compress.json").write_text(json.dumps(out, indent=2, default=str))
     print(f"results: {home / 'bench_compress.json'}")
+    return {**out, "targets": verdict.get("targets_met", {})}
+
+
+def row(result: dict) -> dict:
+    """The README benchmark table's row."""
+    chosen = result["verdict"].get("chosen")
+    if chosen not in result["dev"]:
+        return {"what": "auto compression vs the fp32 SST-2 parent", "measured": "auto chose nothing", "target": "-"}
+    r = result["dev"][chosen]
+    return {
+        "what": "auto's choice vs the fp32 SST-2 parent, on SST-2 dev",
+        "measured": f"{r['kind']}: {r['size_ratio']:.2f}x smaller, {r['throughput_ratio']:.2f}x throughput, "
+        f"{r['accuracy_drop_points']:+.2f} points",
+        "target": ">= 4x, >= 3x, <= 1.0 point",
+    }
 
 
 if __name__ == "__main__":

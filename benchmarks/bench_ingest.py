@@ -6,34 +6,41 @@ a 0/1 label and a confidence. Then, alternating, it runs in separate processes:
 
   baseline   pyarrow.csv.open_csv -> pyarrow.parquet.ParquetWriter (zstd), nothing else
   sentiflow  the pure ingest path (sentiflow.tasks.ingest.service.ingest_unit) into a fresh
-             home: chunking, line numbers, UTF-8 repair, checks, doc_id hashing, manifest
+             home: chunking, line numbers, UTF-8 repair, checks, doc_id hashing (DuckDB md5
+             over each batch), manifest
   cli        (with --cli) `sentiflow ingest FILE --json`, which adds Prefect start-up
 
-Each process reports its own processing time (after imports) and its peak RSS
+Each runs in a child process with a clean environment (benchmarks/harness.py), as its user
+would run it. Each process reports its own processing time (after imports) and its peak RSS
 (getrusage ru_maxrss); wait4 adds its CPU time. Printed: medians over the repetitions, the
 throughput ratio sentiflow/baseline (target >= 0.5), the CPU-time ratio, and peak RSS
 (target < 1 GB). The machine's load is printed too: on a shared machine the ratio moves
 towards the CPU-time ratio as other processes take the cores pyarrow's threads would use.
 
     .venv/bin/python benchmarks/bench_ingest.py --size-mb 512 --repeat 3
+    .venv/bin/python benchmarks/bench_ingest.py --size-mb 20 --repeat 1 --json   # smoke run
+
+The corpus comes from GLUE SST-2's train.tsv (--data DIR), or pass your own CSV as --corpus.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import json
 import os
 import random
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-SST2 = Path(__file__).resolve().parents[2] / "shared" / "data" / "sst2"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `benchmarks.` imports when run as a script
+from benchmarks import results  # noqa: E402
+from benchmarks.harness import human_output, python_child, run_child  # noqa: E402
+
+NAME = "ingest"
 TARGET_RATIO = 0.5
 TARGET_RSS_MB = 1024
 
@@ -89,9 +96,9 @@ def noisy(sentence: str, rng: random.Random) -> str:
     return text
 
 
-def make_corpus(path: Path, size_mb: int, seed: int = 0) -> int:
-    """Write a CSV of at least size_mb MB; returns its row count."""
-    lines = (SST2 / "train.tsv").read_text(encoding="utf-8").splitlines()[1:]
+def make_corpus(path: Path, size_mb: int, sst2: Path, seed: int = 0) -> int:
+    """Write a CSV of at least size_mb MB from SST-2's train.tsv; returns its row count."""
+    lines = (sst2 / "train.tsv").read_text(encoding="utf-8").splitlines()[1:]
     pairs = [line.rsplit("\t", 1) for line in lines if "\t" in line]
     rng = random.Random(seed)
     target = size_mb * 1_000_000
@@ -109,96 +116,109 @@ def make_corpus(path: Path, size_mb: int, seed: int = 0) -> int:
     return rows
 
 
-def run_child(code: str | None, args: list[str]) -> dict:
-    """Run a measurement in a fresh process; its JSON line, plus wall time and peak RSS seen by wait4."""
-    command = [sys.executable, "-c", code, *args] if code else args
-    start = time.perf_counter()
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    out, err = proc.stdout.read(), proc.stderr.read()  # type: ignore[union-attr]
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode not in (0,):
-        raise SystemExit(f"{command[:3]} failed ({proc.returncode}):\n{err[-3000:]}")
-    report = json.loads(out.strip().splitlines()[-1]) if code else {}
-    report["wall"] = wall
-    report["cpu"] = usage.ru_utime + usage.ru_stime  # whole process, imports included
-    report["rss_mb"] = max(report.get("rss_mb", 0), usage.ru_maxrss / 1024)
-    return report
-
-
 def run_cli(corpus: Path, home: Path) -> dict:
     sentiflow = str(Path(sys.executable).with_name("sentiflow"))
-    report = run_child(None, [sentiflow, "ingest", str(corpus), "--home", str(home), "--source", "bench", "--json"])
+    report = run_child([sentiflow, "ingest", str(corpus), "--home", str(home), "--source", "bench", "--json"])
     report["seconds"] = report["wall"]
     return report
 
 
-def main() -> None:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size-mb", type=int, default=512, help="corpus size (>= 500 for the issue's target)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--corpus", type=Path, help="reuse this CSV instead of generating one")
     parser.add_argument("--workdir", type=Path, help="where to put the corpus and outputs [a temp dir]")
     parser.add_argument("--cli", action="store_true", help="also time the `sentiflow ingest` CLI (Prefect start-up)")
-    args = parser.parse_args()
-    if not args.corpus and not (SST2 / "train.tsv").exists():
-        raise SystemExit(f"SST-2 not found at {SST2}; pass --corpus FILE")
+    results.add_arguments(parser, NAME, sst2=True)
+    return parser.parse_args(argv)
 
+
+def measure(args: argparse.Namespace) -> dict:
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="sentiflow-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     corpus = args.corpus or workdir / f"corpus-{args.size_mb}mb.csv"
     if not corpus.exists():
+        sst2 = results.sst2_dir(args.data)
         t = time.perf_counter()
-        rows = make_corpus(corpus, args.size_mb)
+        rows = make_corpus(corpus, args.size_mb, sst2)
         print(
             f"generated {corpus} ({corpus.stat().st_size / 1e6:.0f} MB, {rows:,} rows) in {time.perf_counter() - t:.0f}s"
         )
     size_mb = corpus.stat().st_size / 1e6
 
-    results: dict[str, list[dict]] = {"baseline": [], "sentiflow": [], "cli": []}
+    runs: dict[str, list[dict]] = {"baseline": [], "sentiflow": [], "cli": []}
     for rep in range(args.repeat):
         out = workdir / "out"
         shutil.rmtree(out, ignore_errors=True)
         out.mkdir()
-        results["baseline"].append(run_child(BASELINE, [str(corpus), str(out / "baseline.parquet")]))
-        results["sentiflow"].append(run_child(SENTIFLOW, [str(corpus), str(out / "home")]))
+        runs["baseline"].append(run_child(python_child(BASELINE, str(corpus), str(out / "baseline.parquet"))))
+        runs["sentiflow"].append(run_child(python_child(SENTIFLOW, str(corpus), str(out / "home"))))
         if args.cli:
-            results["cli"].append(run_cli(corpus, out / "cli-home"))
-        line = ", ".join(f"{k} {v[-1]['seconds']:.1f}s/{v[-1]['rss_mb']:.0f}MB" for k, v in results.items() if v)
+            runs["cli"].append(run_cli(corpus, out / "cli-home"))
+        line = ", ".join(f"{k} {v[-1]['seconds']:.1f}s/{v[-1]['rss_mb']:.0f}MB" for k, v in runs.items() if v)
         print(f"rep {rep + 1}/{args.repeat}: {line}", flush=True)
     shutil.rmtree(workdir / "out", ignore_errors=True)
 
     print(f"\nload average: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
-    print(f"corpus: {size_mb:.0f} MB, {results['baseline'][0]['rows']:,} rows; medians of {args.repeat} runs")
+    print(f"corpus: {size_mb:.0f} MB, {runs['baseline'][0]['rows']:,} rows; medians of {args.repeat} runs")
     print(f"{'':10} {'seconds':>8} {'MB/s':>7} {'CPU s':>7} {'peak RSS MB':>12}")
-    medians = {}
-    for name, runs in results.items():
-        if not runs:
+    figures: dict = {"corpus_mb": round(size_mb, 1), "rows": runs["baseline"][0]["rows"], "repeats": args.repeat}
+    for name, measured in runs.items():
+        if not measured:
             continue
-        seconds = statistics.median(r["seconds"] for r in runs)
-        cpu = statistics.median(r["cpu"] for r in runs)
-        rss = statistics.median(r["rss_mb"] for r in runs)
-        medians[name] = (seconds, rss, cpu)
+        seconds = statistics.median(r["seconds"] for r in measured)
+        cpu = statistics.median(r["cpu"] for r in measured)
+        rss = statistics.median(r["rss_mb"] for r in measured)
+        figures[name] = {
+            "seconds": round(seconds, 3),
+            "mb_per_s": round(size_mb / seconds, 1),
+            "cpu_seconds": round(cpu, 2),
+            "peak_rss_mb": round(rss),
+        }
         print(f"{name:10} {seconds:8.2f} {size_mb / seconds:7.1f} {cpu:7.1f} {rss:12.0f}")
-    ratio = medians["baseline"][0] / medians["sentiflow"][0]
-    rss = medians["sentiflow"][1]
+    base, ours = figures["baseline"], figures["sentiflow"]
+    figures["ratio_vs_pyarrow"] = round(base["seconds"] / ours["seconds"], 3)
+    figures["cpu_ratio_vs_pyarrow"] = round(base["cpu_seconds"] / ours["cpu_seconds"], 3)
+    figures["targets"] = {
+        "ratio_ge_0.5": figures["ratio_vs_pyarrow"] >= TARGET_RATIO,
+        "rss_lt_1gb": ours["peak_rss_mb"] < TARGET_RSS_MB,
+    }
     print(
-        f"\nCPU-time ratio baseline/sentiflow: {medians['baseline'][2] / medians['sentiflow'][2]:.2f} "
+        f"\nCPU-time ratio baseline/sentiflow: {figures['cpu_ratio_vs_pyarrow']:.2f} "
         f"(what the throughput ratio tends to when other processes keep every core busy)"
     )
     print(
-        f"throughput ratio sentiflow/baseline: {ratio:.2f} (target >= {TARGET_RATIO}) "
-        f"{'PASS' if ratio >= TARGET_RATIO else 'FAIL'}"
+        f"throughput ratio sentiflow/baseline: {figures['ratio_vs_pyarrow']:.2f} (target >= {TARGET_RATIO}) "
+        f"{'PASS' if figures['targets']['ratio_ge_0.5'] else 'FAIL'}"
     )
-    print(f"sentiflow peak RSS: {rss:.0f} MB (target < {TARGET_RSS_MB}) {'PASS' if rss < TARGET_RSS_MB else 'FAIL'}")
-    if "cli" in medians:
-        print(
-            f"CLI (with Prefect start-up) ratio: {medians['baseline'][0] / medians['cli'][0]:.2f}, "
-            f"peak RSS {medians['cli'][1]:.0f} MB"
-        )
+    print(f"sentiflow peak RSS: {ours['peak_rss_mb']} MB (target < {TARGET_RSS_MB})")
+    if "cli" in figures:
+        figures["cli_ratio_vs_pyarrow"] = round(base["seconds"] / figures["cli"]["seconds"], 3)
+        print(f"CLI (with Prefect start-up) ratio: {figures['cli_ratio_vs_pyarrow']:.2f}")
     if not args.corpus and not args.workdir:
         shutil.rmtree(workdir, ignore_errors=True)
+    return figures
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    with human_output(args.json):
+        figures = measure(args)
+    figures["command"] = "bench_ingest.py " + " ".join(sys.argv[1:] if argv is None else argv)
+    results.write(NAME, figures, args)
+
+
+def row(result: dict) -> dict:
+    """The README benchmark table's row."""
+    ours = result["sentiflow"]
+    return {
+        "what": f"ingest vs raw pyarrow CSV->Parquet, {result['corpus_mb']:.0f} MB, {result['rows']:,} rows",
+        "measured": f"**{result['ratio_vs_pyarrow']:.2f}x** throughput ({ours['seconds']:.2f} vs "
+        f"{result['baseline']['seconds']:.2f} s, medians of {result['repeats']}); CPU-time ratio "
+        f"{result['cpu_ratio_vs_pyarrow']:.2f}; peak RSS {ours['peak_rss_mb']} MB",
+        "target": ">= 0.5x, < 1 GB",
+    }
 
 
 if __name__ == "__main__":

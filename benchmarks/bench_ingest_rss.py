@@ -20,6 +20,11 @@ ingest modules and pyarrow is printed, so the ingest's own share is visible.
     .venv/bin/python benchmarks/bench_ingest_rss.py                 # all three, 2 GB each
     .venv/bin/python benchmarks/bench_ingest_rss.py --corpus mixed --size-mb 256 --cli
 
+The mixed corpus uses GLUE SST-2's train.tsv (--data DIR) when present, else generated words.
+Result: benchmarks/results/ingest_rss.json (--out; --json prints it). Smoke run:
+
+    .venv/bin/python benchmarks/bench_ingest_rss.py --corpus mixed --size-mb 64 --json
+
 Corpora are generated under --workdir (default: a temp folder in /tmp) one at a time and
 deleted after use.
 """
@@ -41,7 +46,11 @@ from pathlib import Path
 
 import psutil
 
-SST2 = Path(__file__).resolve().parents[2] / "shared" / "data" / "sst2"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `benchmarks.` imports when run as a script
+from benchmarks import results  # noqa: E402
+from benchmarks.harness import human_output  # noqa: E402
+
+NAME = "ingest_rss"
 TARGET_RSS_MB = 1024
 
 IMPORT_ONLY = """
@@ -65,8 +74,9 @@ print(json.dumps({"rows": r["read"], "written": r["written"], "quarantined": r["
 
 
 def _sentences() -> list[str]:
-    if (SST2 / "train.tsv").exists():
-        lines = (SST2 / "train.tsv").read_text(encoding="utf-8").splitlines()[1:]
+    sst2 = Path(os.environ.get(results.SST2_ENV, results.SST2_DEFAULT))  # main() sets it from --data
+    if (sst2 / "train.tsv").exists():
+        lines = (sst2 / "train.tsv").read_text(encoding="utf-8").splitlines()[1:]
         return [line.rsplit("\t", 1)[0] for line in lines if "\t" in line]
     words = "good bad film plot great awful cast dull fun long score twist".split()
     rng = random.Random(0)
@@ -168,7 +178,7 @@ def run_measured(command: list[str], env: dict[str, str]) -> dict:
     return report
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size-mb", type=int, default=2048)
     parser.add_argument(
@@ -176,7 +186,16 @@ def main() -> None:
     )
     parser.add_argument("--cli", action="store_true", help="also run `sentiflow ingest` (Prefect included)")
     parser.add_argument("--workdir", type=Path, help="where corpora and homes go [a temp folder in /tmp]")
-    args = parser.parse_args()
+    results.add_arguments(parser, NAME, sst2=True)
+    args = parser.parse_args(argv)
+    os.environ[results.SST2_ENV] = str(args.data)
+    with human_output(args.json):
+        figures = measure(args)
+    figures["command"] = "bench_ingest_rss.py " + " ".join(sys.argv[1:] if argv is None else argv)
+    results.write(NAME, figures, args)
+
+
+def measure(args: argparse.Namespace) -> dict:
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="sentiflow-rss-"))
     workdir.mkdir(parents=True, exist_ok=True)
     env = {
@@ -189,7 +208,7 @@ def main() -> None:
 
     baseline = run_measured([sys.executable, "-c", IMPORT_ONLY], env)
     print(f"baseline (imports only): peak RSS {baseline['rss_mb']:.0f} MB", flush=True)
-    results = []
+    measured = []
     try:
         for name in args.corpus or list(CORPORA):
             file_name, make = CORPORA[name]
@@ -217,7 +236,7 @@ def main() -> None:
                 )
             for how, command in runs:
                 report = run_measured(command, env)
-                results.append((name, how, size_mb, report))
+                measured.append((name, how, size_mb, report))
                 print(
                     f"{name:9} {how:5} {report['wall']:7.1f}s  {size_mb / report['wall']:6.1f} MB/s  "
                     f"peak RSS {report['rss_mb']:6.0f} MB (tree {report['tree_rss_mb']:6.0f} MB)  "
@@ -236,14 +255,28 @@ def main() -> None:
         f"{'corpus':9} {'path':5} {'MB':>6} {'peak RSS MB':>11} {'tree MB':>8} {'vs baseline':>11}  target < {TARGET_RSS_MB} MB"
     )
     worst = 0.0
-    for name, how, size_mb, r in results:
+    runs = []
+    for name, how, size_mb, r in measured:
         rss = max(r["rss_mb"], r["tree_rss_mb"] if how == "pure" else 0)  # the CLI's tree holds Prefect
         worst = max(worst, rss)
         print(
             f"{name:9} {how:5} {size_mb:6.0f} {r['rss_mb']:11.0f} {r['tree_rss_mb']:8.0f} "
             f"{rss / baseline['rss_mb']:10.1f}x  {'PASS' if rss < TARGET_RSS_MB else 'FAIL'}"
         )
+        runs.append({"corpus": name, "path": how, "mb": round(size_mb), "peak_rss_mb": round(rss)})
     print(f"worst peak RSS of the ingest process: {worst:.0f} MB -> {'PASS' if worst < TARGET_RSS_MB else 'FAIL'}")
+    return {
+        "imports_only_rss_mb": round(baseline["rss_mb"]),
+        "runs": runs,
+        "worst_peak_rss_mb": round(worst),
+        "targets": {"rss_lt_1gb": worst < TARGET_RSS_MB},
+    }
+
+
+def row(result: dict) -> dict:
+    """The README benchmark table's row."""
+    runs = ", ".join(f"{r['corpus']} ({r['path']}, {r['mb']:,} MB) {r['peak_rss_mb']} MB" for r in result["runs"])
+    return {"what": "peak RSS of ingest on hostile inputs", "measured": runs, "target": "< 1 GB"}
 
 
 if __name__ == "__main__":

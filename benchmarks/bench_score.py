@@ -592,3 +592,28 @@ if __name__ == "__main__":
         child_main(sys.argv[2:])
     else:
         main()
+
+
+def row(result: dict) -> dict[str, str]:
+    """The README table's row (benchmarks/readme_table.py)."""
+    rate, ratio = result["rates_docs_per_second"], result["ratios"]
+    targets = result["targets"]
+    measured = (
+        f"{result['docs']:,} SST-2 docs, {result['threads']} threads, {result['models']['provenance']}. "
+        f"Newcomer one-text `pipeline` {rate['newcomer_pipeline_one_at_a_time']:,} docs/s; expert batched "
+        f"length-sorted `pipeline` {rate['pipeline_batched']:,}; expert direct int8 ORT loop {rate['ort_direct_int8']:,}. "
+        f"sentiflow fp32 {rate['sentiflow_fp32_marginal']:,} marginal (**{ratio['sentiflow_fp32_marginal_vs_pipeline_batched']}x** "
+        f"batched, {ratio['sentiflow_fp32_marginal_vs_newcomer']}x newcomer), {rate['sentiflow_fp32_end_to_end']:,} end to end; "
+        f"int8 {rate['sentiflow_int8_marginal']:,} marginal (**{ratio['sentiflow_int8_marginal_vs_pipeline_batched']}x** batched, "
+        f"{ratio['sentiflow_int8_marginal_vs_newcomer']}x newcomer, **{ratio['sentiflow_int8_marginal_vs_ort_direct']}x** "
+        f"direct ORT), {rate['sentiflow_int8_end_to_end']:,} end to end"
+    )
+    target = "; ".join(
+        f"{name.replace('_', ' ')} >= {t['at_least']}x: {'met' if t['met'] else 'NOT met'}"
+        for name, t in targets.items()
+    )
+    return {
+        "what": "`sentiflow score` vs the newcomer's and the expert's scripts (marginal = minus a 1-doc run)",
+        "measured": measured,
+        "target": target,
+    }

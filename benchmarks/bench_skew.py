@@ -28,40 +28,23 @@ The result is written to benchmarks/results/skew.json (or --out).
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import sys
 import time
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `benchmarks.` imports when run as a script
+from benchmarks import results  # noqa: E402
+from benchmarks.harness import human_output  # noqa: E402
 
 # sentiflow's scoring runs with passive OpenMP waiting (tasks/models/__init__.py); set it before
 # torch loads so this process scores as the scorer does
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 REPO = Path(__file__).resolve().parents[1]
-RESULT = REPO / "benchmarks" / "results" / "skew.json"
 BATCH_SIZE = 64  # texts per model batch: the scorer's default (tasks/score/scorer.py)
-VERSIONS = ("torch", "transformers", "onnxruntime", "ftfy", "numpy", "duckdb")
-
-
-def machine() -> dict[str, Any]:
-    """Cores, load average (1, 5, 15 min) and library versions: the context every figure needs."""
-    versions = {"python": platform.python_version()}
-    for name in VERSIONS:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = None
-    return {
-        "cpu_count": os.cpu_count(),
-        "load_average": [round(x, 2) for x in os.getloadavg()],
-        "platform": platform.platform(),
-        "versions": versions,
-    }
 
 
 def figures(probs, gold, labels: list[str]) -> dict[str, float]:
@@ -161,7 +144,6 @@ def measure(home: Path, model: str) -> dict[str, Any]:
         "preprocessing_ms_per_text": per_text_ms,  # milliseconds, one core, test split
         "batch_size": BATCH_SIZE,
         "models": [measure_model(folder, raw, curated, gold) for folder in folders],
-        "machine": machine(),
     }
 
 
@@ -190,18 +172,34 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--home", required=True, type=Path, help="a sentiflow home after `sentiflow run`")
     parser.add_argument("--model", default="production", help="model id to measure (default: production)")
-    parser.add_argument("--json", action="store_true", help="print only the JSON object")
-    parser.add_argument("--out", type=Path, default=RESULT, help=f"where to write the result (default: {RESULT})")
+    results.add_arguments(parser, "skew")
     args = parser.parse_args(argv)
-    result = measure(args.home, args.model)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    if args.json:
-        print(json.dumps(result))
-    else:
-        print_table(result)
-        print(f"\nresult: {args.out}")
+    with human_output(args.json):
+        figures = measure(args.home, args.model)
+    figures["command"] = "bench_skew.py " + " ".join(sys.argv[1:] if argv is None else argv)
+    written = results.write("skew", figures, args)
+    if not args.json:
+        print_table(written)
     return 0
+
+
+def row(result: dict) -> dict:
+    """The README benchmark table's row."""
+    parts = []
+    for m in result["models"]:
+        paths = m["paths"]
+        parts.append(
+            f"{m['kind']} {m['format']}: accuracy raw {paths['raw_old']['accuracy']:.4f} -> served "
+            f"{paths['raw_new']['accuracy']:.4f} (curated {paths['curated']['accuracy']:.4f}), "
+            f"{m['labels_changed_old_vs_new']} labels change"
+        )
+    return {
+        "what": f"train/serve skew on the {result['test_rows']:,}-row test split: raw text before the fix, curated "
+        "text, raw text through the model's recorded preprocessing",
+        "measured": f"{result['preprocessed_raw_equals_curated']:,}/{result['test_rows']:,} served texts equal "
+        f"their curated form; " + "; ".join(parts),
+        "target": "report only: consistency, not a gain",
+    }
 
 
 if __name__ == "__main__":

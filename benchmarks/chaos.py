@@ -32,7 +32,8 @@ live in benchmarks/chaoskit/, which tests/reliability/test_chaos.py runs with fe
 
 Printed: each kill (where it landed, what it left behind, any difference), then the totals:
 kills survived, differences found, the longest lock wait a reader saw, the longest write lock.
-Exit code 1 if any difference was found.
+Exit code 1 if any difference was found. --json prints the figures as one JSON object; they
+are also written to benchmarks/results/chaos.json (--out).
 """
 
 from __future__ import annotations
@@ -52,8 +53,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # benchmarks.chaoskit, the package the reliability tests share
 
+from benchmarks import results as results_file  # noqa: E402
 from benchmarks.chaoskit import kills, train_kills  # noqa: E402
 from benchmarks.chaoskit.homes import make_tiny_bert  # noqa: E402
+from benchmarks.harness import human_output  # noqa: E402
 
 
 def start_prefect_server(workdir: Path) -> tuple[subprocess.Popen, str]:
@@ -134,7 +137,7 @@ def train_chaos(world: kills.World, count: int, rng: random.Random) -> list[kill
     return results
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--kills", type=int, default=10, help="kills of ingest, and of score (each), that land mid-run")
     parser.add_argument("--train-kills", type=int, default=3, help="kills of train (0: skip)")
@@ -142,8 +145,17 @@ def main() -> None:
     parser.add_argument("--shard-rows", type=int, default=1_000, help="SENTIFLOW_SHARD_ROWS (small: many shards)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workdir", type=Path, help="work folder [a temp folder, deleted at the end]")
-    args = parser.parse_args()
+    results_file.add_arguments(parser, "chaos")
+    args = parser.parse_args(argv)
+    with human_output(args.json):
+        figures = drill(args)
+    figures["command"] = "chaos.py " + " ".join(sys.argv[1:] if argv is None else argv)
+    results_file.write("chaos", figures, args)
+    raise SystemExit(1 if figures["differences"] else 0)
 
+
+def drill(args: argparse.Namespace) -> dict:
+    """The kills, their report, and the figures for the result file."""
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the clean-up below (server, folder)
     os.environ.update({"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "DO_NOT_TRACK": "1"})
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="sentiflow-chaos-"))
@@ -207,7 +219,25 @@ def main() -> None:
     print(
         f"longest lock wait seen by a reader: {reader_wait:.2f}s; longest write lock held (re-run loads): {lock_held:.2f}s"
     )
-    raise SystemExit(1 if differences else 0)
+    return {
+        "kills": len(killed),
+        "survived": len(survived),
+        "finished_before_kill": len(results) - len(killed),
+        "differences": differences,
+        "longest_reader_wait_s": round(reader_wait, 2),
+        "longest_write_lock_s": round(lock_held, 2),
+        "targets": {"no_differences": not differences},
+    }
+
+
+def row(result: dict) -> dict:
+    """The README benchmark table's row."""
+    return {
+        "what": "SIGKILL ingest/score/train at random points, re-run, compare",
+        "measured": f"{result['survived']}/{result['kills']} kills survived, {len(result['differences'])} differences; "
+        f"longest reader wait {result['longest_reader_wait_s']:.2f} s",
+        "target": "0 differences",
+    }
 
 
 if __name__ == "__main__":

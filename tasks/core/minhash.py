@@ -10,7 +10,8 @@ parameters: for a shingle hash h, slot k holds min over shingles of a_k * fmix32
 shingle hashes gives bit-identical values (tests check it). The difference is speed: datasketch
 updates one shingle at a time (one numpy call per token); here all shingles of thousands of
 documents go through one (shingles x permutations) array operation and `minimum.reduceat`.
-Words are hashed once each (blake2b, stable across processes); n-grams are mixed in numpy.
+Distinct words are found by pyarrow and hashed once each (blake2b, stable across processes);
+n-grams are mixed in numpy.
 """
 
 from __future__ import annotations
@@ -18,8 +19,11 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
+from itertools import chain
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from datasketch import MinHash
 
 _DROP = re.compile(r"https?://\S+|www\.\S+|(?<![\w@])@\w+|<(?:url|user|email|phone)>|(?<!\w)rt(?!\w)", re.IGNORECASE)
@@ -49,6 +53,10 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint32(16))
 
 
+def _blake64(word: str) -> int:
+    return int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
+
+
 class MinHasher:
     """MinHash signatures of many texts at once."""
 
@@ -58,19 +66,29 @@ class MinHasher:
         self.a, self.b = a.astype(np.uint32), b.astype(np.uint32)
         self._word_ids: dict[str, int] = {}
 
-    def _word_id(self, word: str) -> int:
-        wid = self._word_ids.get(word)
-        if wid is None:
-            wid = int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
-            self._word_ids[word] = wid
-        return wid
+    def _word_hashes(self, words: list[str]) -> np.ndarray:
+        """A stable 64-bit hash of each word (blake2b), each distinct word hashed once."""
+        if not words:
+            return np.zeros(0, dtype=np.uint64)
+        # pyarrow finds the distinct words in C++: the Python work is per distinct word, not per word
+        encoded = pc.dictionary_encode(pa.array(words, pa.large_string()))
+        cache = self._word_ids
+        distinct = np.fromiter(
+            (cache.get(w) or cache.setdefault(w, _blake64(w)) for w in encoded.dictionary.to_pylist()),
+            dtype=np.uint64,
+            count=len(encoded.dictionary),
+        )
+        return distinct[encoded.indices.to_numpy(zero_copy_only=False)]
 
     def shingle_hashes(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """32-bit hashes of every text's word 1..n-grams, grouped by text, and each text's count."""
-        tokens = [dedup_tokens(t) for t in texts]
+        return self.shingle_hashes_of_tokens([dedup_tokens(t) for t in texts])
+
+    def shingle_hashes_of_tokens(self, tokens: Sequence[list[str]]) -> tuple[np.ndarray, np.ndarray]:
+        """shingle_hashes for texts already split by dedup_tokens."""
         lengths = np.fromiter((len(t) for t in tokens), dtype=np.int64, count=len(tokens))
-        ids = np.fromiter((self._word_id(w) for t in tokens for w in t), dtype=np.uint64, count=int(lengths.sum()))
-        text_of = np.repeat(np.arange(len(texts)), lengths)
+        ids = self._word_hashes(list(chain.from_iterable(tokens)))
+        text_of = np.repeat(np.arange(len(tokens)), lengths)
         text_end = np.repeat(np.cumsum(lengths), lengths)  # position after the last token of its text
         position = np.arange(len(ids))
         gram, hashes, owners = ids.copy(), [ids], [text_of]  # 1-grams: the word hashes themselves
@@ -83,12 +101,17 @@ class MinHasher:
             owners.append(text_of[fits])
         owner = np.concatenate(owners)
         order = np.argsort(owner, kind="stable")
-        counts = np.bincount(owner, minlength=len(texts)).astype(np.int64)
+        counts = np.bincount(owner, minlength=len(tokens)).astype(np.int64)
         return (np.concatenate(hashes)[order] >> np.uint64(32)).astype(np.uint32), counts
 
     def signatures(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """(signatures (n, num_perm) uint32, has_shingles (n,) bool); textless rows are all-max."""
-        hashes, counts = self.shingle_hashes(texts)
+        return self.signatures_of_tokens([dedup_tokens(t) for t in texts])
+
+    def signatures_of_tokens(self, tokens: Sequence[list[str]]) -> tuple[np.ndarray, np.ndarray]:
+        """signatures for texts already split by dedup_tokens (tokenising is the costly part)."""
+        hashes, counts = self.shingle_hashes_of_tokens(tokens)
+        texts = tokens
         sig = np.full((len(texts), self.num_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
         permuted = _fmix32(hashes)
         offsets = np.concatenate([[0], np.cumsum(counts)])

@@ -47,11 +47,18 @@ class NearDuplicateIndex:
     @classmethod
     def build(cls, texts: list[str], config: DedupConfig) -> NearDuplicateIndex:
         keys: dict[str, int] = {}
-        key_of_doc = np.fromiter(
-            (keys.setdefault(" ".join(dedup_tokens(t)), len(keys)) for t in texts), dtype=np.int64, count=len(texts)
-        )
+        key_tokens: list[list[str]] = []  # the tokens of each distinct key, tokenised once
+
+        def key_of(text: str) -> int:
+            tokens = dedup_tokens(text)
+            key = keys.setdefault(" ".join(tokens), len(keys))
+            if key == len(key_tokens):
+                key_tokens.append(tokens)
+            return key
+
+        key_of_doc = np.fromiter(map(key_of, texts), dtype=np.int64, count=len(texts))
         hasher = MinHasher(config.num_perm, config.seed, config.shingle_words)
-        signatures, usable = hasher.signatures(list(keys))
+        signatures, usable = hasher.signatures_of_tokens(key_tokens)
         pairs = candidate_pairs(signatures, usable, config.bands, config.rows, config.lsh, config.seed)
         return cls(key_of_doc, pairs, estimated_jaccard(signatures, pairs))
 

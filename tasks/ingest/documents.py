@@ -1,19 +1,20 @@
 """Build DOCUMENT_SCHEMA tables from checked columns, with stable doc_ids.
 
-doc_id is `make_doc_id(source, origin, text)` (BLAKE2b-64 of the three, '\\x1f'-terminated).
-Computing it row by row through that function costs ~1 µs a row, which at 10M rows is the
-largest cost of an ingest; here the key bytes are joined by pyarrow, the hash state for
-the source is computed once and copied, and the digests are hex-encoded in one call. The
-result is identical (tests/ingest/test_documents.py checks it against make_doc_id).
+doc_id is `make_doc_id(source, origin, text)`: the first 16 hex digits of the MD5 of the three,
+each '\\x1f'-terminated. Hashing row by row in Python (BLAKE2b, until 2026-11) cost ~1.5 µs a
+row under the GIL, the largest cost of an ingest; here pyarrow joins the key bytes and DuckDB's
+native md5 hashes the whole batch. hashlib in a thread pool would not help: it releases the GIL
+only for inputs over 2047 bytes, and rows are ~100. tests/ingest/test_parsing.py checks the
+result against make_doc_id.
 """
 
 from __future__ import annotations
 
-import hashlib
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 
-import numpy as np
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -34,21 +35,30 @@ class DocumentContext:
 
 def doc_ids(source: str, origins: pa.Array, texts: pa.Array) -> pa.Array:
     """make_doc_id(source, origin, text) for every row, as a string array."""
-    count = len(texts)
-    if count == 0:
+    if len(texts) == 0:
         return pa.array([], pa.string())
-    base = hashlib.blake2b(digest_size=8)
-    base.update(source.encode("utf-8") + SEPARATOR.encode())
-    keys = pc.binary_join_element_wise(origins, texts, "", SEPARATOR).cast(pa.binary()).to_pylist()
-    digests = bytearray()
-    copy = base.copy
-    for key in keys:
-        h = copy()
-        h.update(key)
-        digests += h.digest()
-    hex_bytes = digests.hex().encode("ascii")
-    offsets = np.arange(0, 16 * count + 1, 16, dtype=np.int32)
-    return pa.Array.from_buffers(pa.string(), count, [None, pa.py_buffer(offsets), pa.py_buffer(hex_bytes)])
+    keys = pa.table({"key": pc.binary_join_element_wise(source, origins, texts, "", SEPARATOR)})
+    con = _hashing_connection()
+    con.register("doc_keys", keys)
+    try:
+        ids = con.sql("SELECT left(md5(key), 16) AS doc_id FROM doc_keys").to_arrow_table()["doc_id"]
+    finally:
+        con.unregister("doc_keys")
+    return ids.combine_chunks().cast(pa.string())
+
+
+_local = threading.local()
+
+
+def _hashing_connection() -> duckdb.DuckDBPyConnection:
+    """This thread's in-memory DuckDB (connections are not shared between threads; opening one
+    costs ~50 ms, so each thread keeps its own). One DuckDB thread: ingest already parses in a
+    second thread (prefetch.py), and more would only contend with it. Rows keep their order
+    (preserve_insertion_order, DuckDB's default, set to be sure)."""
+    con = getattr(_local, "con", None)
+    if con is None:
+        con = _local.con = duckdb.connect(config={"threads": 1, "preserve_insertion_order": True})
+    return con
 
 
 def build_documents(

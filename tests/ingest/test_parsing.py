@@ -4,6 +4,7 @@ agree, columns resolve by name or position, and vectorized doc_ids equal make_do
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import random
 
@@ -151,3 +152,20 @@ def test_a_line_longer_than_the_read_limit_is_one_quarantined_row(
     assert f"{len(long_line) + (0 if last else 1):,} bytes" in bad["detail"]
     assert len(bad["raw"]) <= stream.LONG_LINE_HEAD
     assert [d["origin"] for d in documents(home, path.stem)] == [f"{name}:{first + i}" for i in (0, 1, 3)][:written]
+
+
+def test_vectorized_doc_ids_keep_row_order_across_duckdb_vectors():
+    # more rows than DuckDB's 2,048-row vectors, so a reordering between its threads would show
+    texts = [f"row {i} {'é' * (i % 7)}" for i in range(9_000)]
+    origins = [f"big.tsv:{i + 2}" for i in range(len(texts))]
+    got = doc_ids("src", pa.array(origins), pa.array(texts)).to_pylist()
+    assert got == [make_doc_id("src", o, t) for o, t in zip(origins, texts)]
+
+
+def test_doc_id_definition_is_pinned():
+    # the README's changelog: ids are the first 16 hex digits of MD5(source, origin, text, each
+    # '\x1f'-terminated); they replaced BLAKE2b-64 ids of the same key bytes
+    key = "src\x1ff.csv:2\x1fgreat film ✓\x1f".encode()
+    assert make_doc_id("src", "f.csv:2", "great film ✓") == hashlib.md5(key).hexdigest()[:16]
+    assert make_doc_id("src", "f.csv:2", "great film ✓") != hashlib.blake2b(key, digest_size=8).hexdigest()
+    assert make_doc_id("src", "f.csv:2", "great film ✓") == "ae7c777adfabceab"
