@@ -22,8 +22,8 @@ from sentiflow.tasks.tune.prefect_tasks import artifact_task, plan_search_task, 
 def curation_features(pool_texts: Sequence[str], evaluation_texts: Sequence[str]) -> pd.DataFrame:
     """dup_sim, leak_sim and alpha_ratio of each pool text (tasks/tune/recipe.py says what each is),
     from one MinHash LSH index over pool and evaluation texts, as curation builds it."""
-    from sentiflow.tasks.curate.config import DedupConfig
     from sentiflow.tasks.core.neardup import NearDuplicateIndex
+    from sentiflow.tasks.curate.config import DedupConfig
     from sentiflow.tasks.curate.quality import content_words
 
     n = len(pool_texts)
