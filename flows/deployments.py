@@ -104,6 +104,7 @@ DEPLOYMENTS: tuple[DeploymentSpec, ...] = (
     DeploymentSpec("train", "A dataset -> a fine-tuned model.", concurrency_limit=1),
     DeploymentSpec("compress", "A model -> smaller, faster models."),
     DeploymentSpec("score", "Documents -> predictions in the warehouse."),
+    DeploymentSpec("monitor", "Drift and estimated accuracy of scored batches -> drift_metrics; events on drift."),
 )
 
 
