@@ -23,6 +23,7 @@ from sentiflow.tasks.core.datasets import SPLITS
 from sentiflow.tasks.core.home import Home
 from sentiflow.tasks.models.record import parent_metrics_beside
 from sentiflow.tasks.report.calibration import reliability_bins
+from sentiflow.tasks.report.drift_panel import drift_history
 from sentiflow.tasks.warehouse.db import connect_ro, table_names
 
 PROBABILITY_COLUMNS = {"negative", "neutral", "positive"}  # predictions.p_<label>
@@ -49,7 +50,7 @@ def gather(home: Home, wait_seconds: float = 30.0) -> dict[str, Any]:
         latest_run=None, production=None, parent=None, confusion=None, reliability=None, sentiment=None, models=None
     )
     if not home.warehouse.exists():
-        for key in ("confusion", "reliability", "sentiment", "models"):
+        for key in ("confusion", "reliability", "sentiment", "models", "drift"):
             data["missing"][key] = "no warehouse yet (`sentiflow score` or `sentiflow run`)"
         return data
     with connect_ro(home.warehouse, wait_seconds=wait_seconds) as con:
@@ -70,6 +71,9 @@ def gather(home: Home, wait_seconds: float = 30.0) -> dict[str, Any]:
             data["reliability"] = _reliability(home, con, production, tables)
             data["sentiment"] = _sentiment(con) if "sentiment_by_source_day" in tables else None
         data["models"] = _model_family(models, production)
+        data["drift"] = drift_history(con, tables)
+    if data.get("drift") is None:
+        data["missing"]["drift"] = "no monitored batches of the production model yet (`sentiflow monitor`)"
     for key in ("confusion", "reliability", "sentiment", "models"):
         if data[key] is None and key not in data["missing"]:
             data["missing"][key] = "no scored test documents or registered models for it yet"

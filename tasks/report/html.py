@@ -33,6 +33,11 @@ SECTIONS = (  # (plot key, title, caption)
         "Model size against accuracy",
         "The production model's fine-tuned parent and every compressed candidate made from it.",
     ),
+    (
+        "drift",
+        "Drift over scored batches",
+        "Each monitoring measure per scored batch of the production model against its threshold (drift_metrics).",
+    ),
 )
 
 _CSS = """

@@ -13,6 +13,8 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
+from sentiflow.tasks.report.drift_panel import drift_over_runs
+
 LABEL_COLOURS = {"negative": "#c0392b", "neutral": "#7f8c8d", "positive": "#27ae60"}
 SPLIT_COLOURS = {"train": "#2c7fb8", "validation": "#7fcdbb", "test": "#edf8b1"}
 REMOVED_COLOUR = "#e6550d"
@@ -179,4 +181,5 @@ PLOTS: dict[str, Callable[[Any], bytes]] = {
     "reliability": reliability_diagram,
     "sentiment": sentiment_over_time,
     "models": size_vs_accuracy,
+    "drift": drift_over_runs,
 }

@@ -12,6 +12,7 @@ from sentiflow.flows.cli import app
 from sentiflow.flows.score import score_flow
 from sentiflow.tasks.monitor.check import METRICS
 from sentiflow.tasks.monitor.reference import reference_path
+from sentiflow.tasks.report.build import build_report
 from sentiflow.tasks.warehouse.registry import get_model
 from tests.monitor.conftest import reviews
 from tests.warehouse.builders import add_shard
@@ -85,6 +86,9 @@ def test_score_monitors_each_loaded_batch(prefect_harness, monitored_home):
     assert result.exit_code == 0, result.output
     history = json.loads(result.stdout)
     assert [r["drifted"] for r in history] == [True, False]
+
+    report = build_report(home)  # the drift panel: measures over the batches, against thresholds
+    assert "drift" in report["plots"] and "drift" not in report["missing"]
 
 
 def test_monitor_command_reruns_latest_batches_and_replaces_rows(prefect_harness, monitored_home):
