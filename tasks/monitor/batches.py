@@ -22,19 +22,20 @@ class BatchKey:
     source: str
 
 
-def scored_sources(home: Home, model_id: str, wait_seconds: float = 30.0) -> list[str]:
+def scored_sources(home: Home, model_id: str, run_id: str | None = None, wait_seconds: float = 30.0) -> list[str]:
+    """The sources with documents the model scored (in run `run_id`, when given)."""
     with connect_ro(home.warehouse, wait_seconds=wait_seconds) as con:
         rows = con.execute(
             "select distinct d.source from predictions p join documents d using (doc_id) "
-            "where p.model_id = ? order by 1",
-            [model_id],
+            "where p.model_id = ? and (? is null or p.run_id = ?) order by 1",
+            [model_id, run_id, run_id],
         ).fetchall()
     return [r[0] for r in rows]
 
 
 def latest_batches(home: Home, model_id: str, sources: list[str] | None, wait_seconds: float = 30.0) -> list[BatchKey]:
     """Each source's most recent scoring run of the model; an unknown source is a UserError."""
-    known = scored_sources(home, model_id, wait_seconds)
+    known = scored_sources(home, model_id, wait_seconds=wait_seconds)
     unknown = sorted(set(sources or []) - set(known))
     if unknown:
         raise UserError(
@@ -53,13 +54,7 @@ def latest_batches(home: Home, model_id: str, sources: list[str] | None, wait_se
 
 def run_batches(home: Home, model_id: str, run_id: str, wait_seconds: float = 30.0) -> list[BatchKey]:
     """The batches one scoring run loaded: one per source it scored."""
-    with connect_ro(home.warehouse, wait_seconds=wait_seconds) as con:
-        rows = con.execute(
-            "select distinct d.source from predictions p join documents d using (doc_id) "
-            "where p.model_id = ? and p.run_id = ? order by 1",
-            [model_id, run_id],
-        ).fetchall()
-    return [BatchKey(run_id, model_id, r[0]) for r in rows]
+    return [BatchKey(run_id, model_id, source) for source in scored_sources(home, model_id, run_id, wait_seconds)]
 
 
 def read_batch(home: Home, key: BatchKey, wait_seconds: float = 30.0) -> pd.DataFrame:

@@ -19,7 +19,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 import urllib.request
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
@@ -28,20 +27,11 @@ import pytest
 import yaml
 
 from sentiflow.flows.local_server import start_local_server
+from tests.flows.test_serve import wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 PREFECT = str(Path(sys.executable).with_name("prefect"))
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
-
-
-def wait_for(condition, seconds: float, what: str):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError(f"timed out after {seconds:.0f}s waiting for {what}")
 
 
 class Listener:
