@@ -112,3 +112,18 @@ def test_monitor_command_unknown_source_is_one_line_exit_2(monitored_home):
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
     assert "'nope'" in proc.stderr
+
+
+def test_an_orchestration_flow_runs_monitor_as_its_own_stage(prefect_harness, monitored_home):
+    from sentiflow.flows.rescore import rescore_flow
+
+    home = monitored_home
+    add_shard(home, "billing", INVOICES)
+    result = rescore_flow(home=str(home.root))
+    assert result["status"] == "completed"  # drift is news, not a failure
+    run_id = result["score"]["run_id"]
+    (batch,) = result["monitor"]["batches"]
+    assert (batch["source"], batch["run_id"], batch["status"]) == ("billing", run_id, "drifted")
+    assert rows(home, "select count(*) from drift_alerts where run_id = ?", [run_id]) == [
+        (len(batch["drifted_metrics"]),)
+    ]
