@@ -12,6 +12,7 @@ calibrated probabilities, a prediction is right with the probability of its clas
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -39,7 +40,8 @@ class Measured:
 
 def shares(values: Sequence[str], categories: Sequence[str]) -> np.ndarray:
     """The share of each category among `values` (in `categories` order)."""
-    counts = np.array([sum(1 for v in values if v == c) for c in categories], dtype=float)
+    counted = Counter(values)
+    counts = np.array([counted[c] for c in categories], dtype=float)
     return counts / counts.sum() if counts.sum() else counts
 
 
