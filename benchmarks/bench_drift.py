@@ -4,7 +4,7 @@ labels, and cost little next to scoring?
 1. A small SST-2 model: the bundled MiniLM fine-tuned briefly with sentiflow's own training path
    (tasks/train/finetune.py: plan, train, evaluate with temperature scaling, publish), on a
    dataset written in the curated layout from SST-2 train.tsv rows with at least 4 words
-   (train 3,000 / validation 1,000 / test 2,000). Cached under bench-out/drift/ (reused when the
+   (train 2,000 / validation 500 / test 2,000). Cached under bench-out/drift/ (reused when the
    recipe is unchanged). Its reference is its test split (tasks/monitor/reference.py).
 2. A pool: 20,000 further held-out train.tsv rows (>= 4 words), scored once with the model
    (calibrated); that scoring is timed: the "scoring time of a 20k-document batch".
@@ -93,7 +93,7 @@ def train_model(home, rows: pd.DataFrame, args: argparse.Namespace):
     from sentiflow.tasks.train import finetune
     from sentiflow.tasks.warehouse.registry import get_model, promote
 
-    train, validation, test = rows.iloc[:3000], rows.iloc[3000:4000], rows.iloc[4000:6000]
+    train, validation, test = rows.iloc[:2000], rows.iloc[2000:2500], rows.iloc[2500:4500]
     version = write_toy_dataset(home, train, validation, test, version="sst2-drift")
     config = TrainConfig(
         epochs=1.0,
@@ -110,7 +110,9 @@ def train_model(home, rows: pd.DataFrame, args: argparse.Namespace):
     plan = finetune.plan_training(home, version, None, config, offline=True)
     if not plan.reuse:
         started = time.monotonic()
-        training = finetune.train_model(plan)
+        training = finetune.train_model(
+            plan, on_event=lambda e: e.kind in ("progress", "eval") and results.say(args, e.message)
+        )
         metrics = finetune.evaluate_model(plan)
         finetune.publish_model(plan, training, metrics)
         results.say(args, f"trained {plan.model_id} in {time.monotonic() - started:.0f}s")
@@ -153,7 +155,7 @@ def main() -> int:
             {"text": texts, "label": [names[i] for i in best], "confidence": probs[np.arange(len(texts)), best]}
         )
 
-    pool_rows = rows.iloc[6000 : 6000 + POOL].reset_index(drop=True)
+    pool_rows = rows.iloc[4500 : 4500 + POOL].reset_index(drop=True)
     started = time.monotonic()
     pool = scored(pool_rows["text"].tolist())
     scoring_seconds = time.monotonic() - started

@@ -4,9 +4,9 @@ The measures and default thresholds follow Evidently's for large samples: Jensen
 distance for categories and Wasserstein distance normed by the reference's standard deviation
 for numbers, both drifting above 0.1; a domain classifier on TF-IDF drifting above ROC AUC 0.55.
 A small batch differs from its reference by chance alone by more than that, so every threshold
-is the larger of its fixed value and what chance gives at this batch size: a high quantile of
-the measure over bootstrap samples of the reference (distances) or over label permutations of
-the classifier's cross-validated scores (AUC). The estimated accuracy is NannyML's CBPE: with
+is the larger of its fixed value and what chance gives at these sample sizes: a high quantile of
+the measure over random splits of reference and batch pooled (a permutation test; for the AUC,
+permutations of which cross-validated scores belong to the batch). The estimated accuracy is NannyML's CBPE: with
 calibrated probabilities, a prediction is right with the probability of its class.
 """
 
@@ -20,8 +20,10 @@ import numpy as np
 
 DISTANCE_THRESHOLD = 0.1  # Evidently's Jensen-Shannon and normed Wasserstein threshold
 AUC_THRESHOLD = 0.55  # Evidently's domain-classifier threshold
-NULL_QUANTILE = 0.99  # the chance-level threshold: exceeded by chance in 1% of unshifted batches
-BOOTSTRAPS = 200
+# the chance-level threshold: each measure exceeds it by chance in 0.5% of unshifted batches, so
+# the seven drift measures together raise a false alarm in at most about 3.5% of them
+NULL_QUANTILE = 0.995
+ROUNDS = 400
 
 
 @dataclass(frozen=True)
@@ -65,27 +67,32 @@ def normed_wasserstein(reference: np.ndarray, current: np.ndarray) -> float:
     return distance / spread
 
 
-def bootstrap_threshold(
-    reference: Sequence, n_current: int, distance: Callable, base: float, seed: int = 0, rounds: int = BOOTSTRAPS
+def permutation_threshold(
+    reference: Sequence, current: Sequence, distance: Callable, base: float, seed: int = 0, rounds: int = ROUNDS
 ) -> float:
-    """max(base, the NULL_QUANTILE of `distance(reference, sample)` over bootstrap samples of
-    `n_current` reference rows): what a batch of this size from the reference scores by chance."""
+    """max(base, the NULL_QUANTILE of `distance` over random splits of reference + current into
+    parts of their sizes): what two samples of these sizes from one distribution score by
+    chance, the reference's own sampling noise included."""
     rng = np.random.default_rng(seed)
-    pool = np.asarray(reference)
-    null = [distance(reference, pool[rng.integers(0, len(pool), n_current)]) for _ in range(rounds)]
+    pooled = np.concatenate([np.asarray(reference), np.asarray(current)])
+    m = len(reference)
+    null = []
+    for _ in range(rounds):
+        order = rng.permutation(len(pooled))
+        null.append(distance(pooled[order[:m]], pooled[order[m:]]))
     return max(base, float(np.quantile(null, NULL_QUANTILE)))
 
 
 def categorical_drift(reference: Sequence[str], current: Sequence[str], seed: int = 0) -> Measured:
     """Category shares (predicted labels, languages), current against reference (Jensen-Shannon)."""
-    threshold = bootstrap_threshold(list(reference), len(current), js_distance, DISTANCE_THRESHOLD, seed)
+    threshold = permutation_threshold(list(reference), list(current), js_distance, DISTANCE_THRESHOLD, seed)
     return Measured(js_distance(list(reference), list(current)), threshold)
 
 
 def numeric_drift(reference: np.ndarray, current: np.ndarray, seed: int = 0) -> Measured:
     """A numeric distribution (confidence, text length, ...), current against reference."""
     reference, current = np.asarray(reference, float), np.asarray(current, float)
-    threshold = bootstrap_threshold(reference, len(current), normed_wasserstein, DISTANCE_THRESHOLD, seed)
+    threshold = permutation_threshold(reference, current, normed_wasserstein, DISTANCE_THRESHOLD, seed)
     return Measured(normed_wasserstein(reference, current), threshold)
 
 
@@ -94,7 +101,7 @@ def roc_auc_null_threshold(scores: np.ndarray, is_current: np.ndarray, seed: int
     from sklearn.metrics import roc_auc_score
 
     rng = np.random.default_rng(seed)
-    null = [roc_auc_score(rng.permutation(is_current), scores) for _ in range(BOOTSTRAPS)]
+    null = [roc_auc_score(rng.permutation(is_current), scores) for _ in range(ROUNDS)]
     return max(AUC_THRESHOLD, float(np.quantile(null, NULL_QUANTILE)))
 
 
