@@ -117,7 +117,11 @@ def domain_classifier_drift(
     from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import StratifiedKFold
 
-    texts = list(reference) + list(current)
+    # a text repeated within one side is one observation: copies in different folds would let
+    # the classifier recognise a text it was trained on and inflate the AUC (a batch of retweets,
+    # or a bootstrap sample, would look drifted)
+    reference, current = list(dict.fromkeys(reference)), list(dict.fromkeys(current))
+    texts = reference + current
     is_current = np.array([0] * len(reference) + [1] * len(current))
     scores = np.zeros(len(texts))
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)

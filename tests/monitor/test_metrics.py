@@ -92,3 +92,11 @@ def test_a_small_batch_is_insufficient_not_drifted():
     assert [r.metric for r in rows] == list(METRICS)
     assert all(r.insufficient and not r.drifted and r.value is None for r in rows)
     assert {(r.n_current, r.n_reference) for r in rows} == {(3, 60)}
+
+
+def test_repeated_texts_do_not_make_a_batch_look_drifted():
+    rng = np.random.default_rng(1)
+    words = ["film", "plot", "actor", "scene", "story", "great", "dull", "music", "long", "funny"]
+    pool = [" ".join(rng.choice(words, 6)) for _ in range(400)]
+    repeated = [pool[200 + i % 50] for i in range(200)]  # 50 texts, each four times
+    assert not metrics.domain_classifier_drift(pool[:200], repeated).drifted
