@@ -33,6 +33,7 @@ BENCHMARKS = (
     ("train_sst2", "bench_train_sst2"),
     ("compress", "bench_compress"),
     ("score", "bench_score"),
+    ("drift", "bench_drift"),
     ("tune", "bench_tune"),
     ("teacher", "bench_teacher"),
     ("skew", "bench_skew"),

@@ -114,6 +114,7 @@ DEPLOYMENTS: tuple[DeploymentSpec, ...] = (
         concurrency_limit=1,
         parameters={"study": None, "max_minutes": 120.0},  # study tune-VERSION, resumed if it exists
     ),
+    DeploymentSpec("monitor", "Drift and estimated accuracy of scored batches -> drift_metrics; events on drift."),
 )
 
 

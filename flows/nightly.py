@@ -26,6 +26,7 @@ def nightly_flow(
     """Ingest the files in each configured source's inbox (files ingested before add nothing),
     score the new documents with the production model, and update the report. Its status is
     `partial` when an inbox file or a score shard failed (flows/envelope.py)."""
+    from sentiflow.flows.monitor import monitor_stage
     from sentiflow.flows.score import score_flow
 
     check_runner(runner, dask_address)
@@ -49,15 +50,18 @@ def nightly_flow(
             sources=in_lake,
             runner=runner,
             dask_address=dask_address,
+            monitor=False,  # the monitor stage below, recorded by the envelope
         )
         if in_lake
         else None
     )
+    monitor_stage(envelope.stages, home, scored)
     files = sum(len(j.inputs) for j in jobs)
     fields = {
         "inbox_sources": [s.name for s in watched],
         "files": files,
         "ingest": ingested.to_json(),
         "score": envelope.stages.returned("score"),
+        "monitor": envelope.stages.returned("monitor"),
     }
     return envelope.close(home, fields, {"files": files, **(scored.documents() if scored else {})})

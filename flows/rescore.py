@@ -22,6 +22,7 @@ def rescore_flow(
 ) -> dict[str, Any]:
     """Score every document of `sources` (default: all) that `model` has not scored yet, load
     the predictions, and update the report. A new model scores everything; rerunning adds nothing."""
+    from sentiflow.flows.monitor import monitor_stage
     from sentiflow.flows.score import score_flow
 
     check_runner(runner, dask_address)
@@ -36,5 +37,8 @@ def rescore_flow(
         batch_size=batch_size,
         runner=runner,
         dask_address=dask_address,
+        monitor=False,  # the monitor stage below, recorded by the envelope
     )
-    return envelope.close(home, {"score": envelope.stages.returned("score")}, scored.documents() if scored else {})
+    monitor_stage(envelope.stages, home, scored)
+    fields = {"score": envelope.stages.returned("score"), "monitor": envelope.stages.returned("monitor")}
+    return envelope.close(home, fields, scored.documents() if scored else {})

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from prefect import flow
 
 from sentiflow.flows.envelope import Envelope
+from sentiflow.flows.monitor import store_reference_on_promotion
 from sentiflow.flows.run_summary import production_and_parent, stage_counts
 from sentiflow.flows.stages import retrain_stages
 from sentiflow.tasks.core.home import Home
@@ -34,6 +35,7 @@ def retrain_flow(
     }
     envelope = Envelope("retrain", parameters)
     production_id = retrain_stages(envelope.stages, home, profile, sources, base_model, max_accuracy_drop, config)
+    store_reference_on_promotion(envelope.stages, home)  # the new production model's drift reference
     counts = stage_counts(envelope.stages)
     fields = {
         "seconds": envelope.seconds(),

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from prefect import flow
 
 from sentiflow.flows.envelope import Envelope
+from sentiflow.flows.monitor import store_reference_on_promotion
 from sentiflow.flows.pipeline_tasks import plan_run_task, summary_artifact_task
 from sentiflow.flows.run_summary import run_fields, summary_markdown
 from sentiflow.flows.stages import ingest_stage, retrain_stages
@@ -34,6 +35,7 @@ def run_flow(
     `base_model` (a hub id or folder) replaces the bundled MiniLM as the model to fine-tune;
     `config` (a saved training config, e.g. from `sentiflow tune`) gives curation its data recipe
     and training its hyperparameters."""
+    from sentiflow.flows.monitor import monitor_stage
     from sentiflow.flows.score import score_flow
 
     parameters = {
@@ -49,9 +51,18 @@ def run_flow(
     stages = envelope.stages
     ingest_stage(stages, plan.ingest_jobs, plan.home, runner, dask_address)
     production_id = retrain_stages(stages, plan.home, profile, list(plan.source_names), base_model, config=config)
-    stages.run(
-        "score", score_flow, ScoreSummary, home=plan.home, model="production", runner=runner, dask_address=dask_address
+    store_reference_on_promotion(stages, plan.home)  # the new production model's drift reference
+    scored = stages.run(
+        "score",
+        score_flow,
+        ScoreSummary,
+        home=plan.home,
+        model="production",
+        runner=runner,
+        dask_address=dask_address,
+        monitor=False,  # the monitor stage below, recorded by the envelope
     )
+    monitor_stage(stages, plan.home, scored)
     fields = run_fields(Home.at(plan.home), plan, stages, production_id, envelope.seconds())
     summary = envelope.close(plan.home, fields, fields["stages"])
     summary_artifact_task("run-summary", summary_markdown(summary), f"sentiflow run ({profile})")

@@ -27,10 +27,12 @@ def score_flow(
     batch_size: int = 64,
     runner: str = "threads",
     dask_address: str | None = None,
+    monitor: bool = True,
 ) -> dict[str, Any]:
     """Score the documents `model` has not scored yet (all sources, or `sources`), write the
-    predictions as Parquet shards, then load them into DuckDB in one short transaction.
-    Returns a ScoreSummary's JSON form."""
+    predictions as Parquet shards, then load them into DuckDB in one short transaction; then
+    monitor the loaded batches for drift (`monitor`; the orchestration flows run that as a stage
+    of their own instead). Returns a ScoreSummary's JSON form."""
     start = time.monotonic()
     run = current_run(
         "score",
@@ -44,4 +46,17 @@ def score_flow(
     load = load_task(home, record.model_id, run, plan.loadable_shards(failures))
     summary = build_summary(run.run_id, run.status, record.model_id, counts, failures, load, time.monotonic() - start)
     summary_artifact_task(summary)
+    if monitor and load.predictions_staged:
+        monitor_after_load(home, record.model_id, run.run_id)
     return summary.to_json()
+
+
+def monitor_after_load(home: str, model_id: str, run_id: str) -> None:
+    """The monitor flow on this run's batches; its failure is logged, never the scoring run's."""
+    from prefect import get_run_logger
+
+    from sentiflow.flows.monitor import monitor_flow
+
+    state = monitor_flow(home=home, model=model_id, run_id=run_id, return_state=True)
+    if not state.is_completed():
+        get_run_logger().warning(f"monitoring run {run_id} failed: {' '.join(str(state.message).split())[:300]}")

@@ -48,7 +48,7 @@ def report_command(
 
     def render(_: dict) -> None:
         table = Table("plot", "status", title=f"report: {summary.report}")
-        for key in ("funnel", "balance", "confusion", "reliability", "sentiment", "models"):
+        for key in ("funnel", "balance", "confusion", "reliability", "sentiment", "models", "drift"):
             table.add_row(
                 key, "drawn" if key in summary.plots else f"[yellow]not available[/]: {summary.missing.get(key, '')}"
             )

@@ -24,6 +24,7 @@ from sentiflow.tasks.core.home import Home
 from sentiflow.tasks.models.record import parent_metrics_beside
 from sentiflow.tasks.report.calibration import reliability_bins
 from sentiflow.tasks.report.search_panel import gather_search
+from sentiflow.tasks.report.drift_panel import drift_history
 from sentiflow.tasks.warehouse.db import connect_ro, table_names
 
 PROBABILITY_COLUMNS = {"negative", "neutral", "positive"}  # predictions.p_<label>
@@ -51,7 +52,7 @@ def gather(home: Home, wait_seconds: float = 30.0) -> dict[str, Any]:
     )
     data["search"] = None  # the newest `sentiflow tune` study (search_panel.py); optional, so never "missing"
     if not home.warehouse.exists():
-        for key in ("confusion", "reliability", "sentiment", "models"):
+        for key in ("confusion", "reliability", "sentiment", "models", "drift"):
             data["missing"][key] = "no warehouse yet (`sentiflow score` or `sentiflow run`)"
         return data
     with connect_ro(home.warehouse, wait_seconds=wait_seconds) as con:
@@ -73,6 +74,9 @@ def gather(home: Home, wait_seconds: float = 30.0) -> dict[str, Any]:
             data["sentiment"] = _sentiment(con) if "sentiment_by_source_day" in tables else None
         data["models"] = _model_family(models, production)
         data["search"] = gather_search(home, con) if "tuning_trials" in tables else None
+        data["drift"] = drift_history(con, tables)
+    if data.get("drift") is None:
+        data["missing"]["drift"] = "no monitored batches of the production model yet (`sentiflow monitor`)"
     for key in ("confusion", "reliability", "sentiment", "models"):
         if data[key] is None and key not in data["missing"]:
             data["missing"][key] = "no scored test documents or registered models for it yet"

@@ -39,6 +39,11 @@ SECTIONS = (  # (plot key, title, caption)
         "The newest `sentiflow tune` study: each trial's validation macro-F1 (pruned trials: their last "
         "intermediate score), the best so far, and which parameters mattered (fANOVA).",
     ),
+    (
+        "drift",
+        "Drift over scored batches",
+        "Each monitoring measure per scored batch of the production model against its threshold (drift_metrics).",
+    ),
 )
 
 OPTIONAL_SECTIONS = {"search"}  # shown only when there is something to show

@@ -14,6 +14,7 @@ from typing import Any
 from matplotlib.figure import Figure
 
 from sentiflow.tasks.report.search_panel import search_plot
+from sentiflow.tasks.report.drift_panel import drift_over_runs
 
 LABEL_COLOURS = {"negative": "#c0392b", "neutral": "#7f8c8d", "positive": "#27ae60"}
 SPLIT_COLOURS = {"train": "#2c7fb8", "validation": "#7fcdbb", "test": "#edf8b1"}
@@ -182,4 +183,5 @@ PLOTS: dict[str, Callable[[Any], bytes]] = {
     "sentiment": sentiment_over_time,
     "models": size_vs_accuracy,
     "search": search_plot,
+    "drift": drift_over_runs,
 }

@@ -173,6 +173,13 @@ def make_report_home(home: Home) -> Home:
                 ],
             )
         record_run(con, run)
+        # two monitored batches of one source: the drift panel's data (tasks/monitor writes these)
+        for batch, (value, drifted) in enumerate([(0.05, False), (0.3, True)]):
+            con.execute(
+                "insert into drift_metrics (run_id, model_id, source, metric, value, threshold, drifted, n_current, "
+                "n_reference, computed_at) values (?, ?, 'web', 'label_share', ?, 0.1, ?, 500, 400, ?)",
+                [f"run-{batch}", production, value, drifted, now - timedelta(days=1 - batch)],
+            )
     return home
 
 

@@ -83,6 +83,6 @@ def test_report_command_writes_the_page_and_says_what_is_missing(tmp_path):
     result = runner.invoke(app, ["report", "--home", str(home.root), "--out", str(tmp_path / "r.html"), "--json"])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
-    assert summary["report"] == str(tmp_path / "r.html") and len(summary["plots"]) == 6
+    assert summary["report"] == str(tmp_path / "r.html") and len(summary["plots"]) == 7  # the drift panel included
     missing = runner.invoke(app, ["report", "--home", str(tmp_path / "nowhere")])
     assert isinstance(missing.exception, UserError) and "no home folder" in str(missing.exception)

@@ -25,10 +25,10 @@ def test_report_holds_every_plot_inline(home):
     make_report_home(home)
     summary = build_report(home)
     page = Path(summary["report"]).read_text(encoding="utf-8")
-    assert summary["plots"] == ["balance", "confusion", "funnel", "models", "reliability", "sentiment"]
+    assert summary["plots"] == ["balance", "confusion", "drift", "funnel", "models", "reliability", "sentiment"]
     assert summary["missing"] == {}
     images = re.findall(r"src='data:image/png;base64,([A-Za-z0-9+/=]+)'", page)
-    assert len(images) == 6
+    assert len(images) == 7
     assert all(base64.b64decode(i).startswith(PNG_MAGIC) for i in images)
     # self-contained: nothing fetched from anywhere
     assert not re.search(r"(src|href)=['\"](https?:|//|file:)", page)
@@ -93,8 +93,8 @@ def test_report_on_an_empty_home_says_what_is_missing(home):
     summary = build_report(home, out=home.root / "r.html")
     page = Path(summary["report"]).read_text(encoding="utf-8")
     assert summary["plots"] == []
-    assert set(summary["missing"]) == {"funnel", "balance", "confusion", "reliability", "sentiment", "models"}
-    assert page.count("Not available") == 6 and "sentiflow curate" in page
+    assert set(summary["missing"]) == {"funnel", "balance", "confusion", "reliability", "sentiment", "models", "drift"}
+    assert page.count("Not available") == 7 and "sentiflow curate" in page
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="headless Chromium not installed (apt-get install chromium)")

@@ -250,6 +250,7 @@ def test_every_view_works_in_a_plain_duckdb_client_from_anywhere(warehouse, tmp_
     assert counts == {
         "best_trials": 0,  # no tuning study in this warehouse
         "all_predictions": 10,
+        "drift_alerts": 0,  # nothing monitored in this warehouse
         "latest_predictions": 5,
         "model_agreement": 5,
         "sentiment_by_source_day": 4,
