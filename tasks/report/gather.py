@@ -23,8 +23,8 @@ from sentiflow.tasks.core.datasets import SPLITS
 from sentiflow.tasks.core.home import Home
 from sentiflow.tasks.models.record import parent_metrics_beside
 from sentiflow.tasks.report.calibration import reliability_bins
-from sentiflow.tasks.report.search_panel import gather_search
 from sentiflow.tasks.report.drift_panel import drift_history
+from sentiflow.tasks.report.search_panel import gather_search
 from sentiflow.tasks.warehouse.db import connect_ro, table_names
 
 PROBABILITY_COLUMNS = {"negative", "neutral", "positive"}  # predictions.p_<label>

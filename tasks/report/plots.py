@@ -13,8 +13,8 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-from sentiflow.tasks.report.search_panel import search_plot
 from sentiflow.tasks.report.drift_panel import drift_over_runs
+from sentiflow.tasks.report.search_panel import search_plot
 
 LABEL_COLOURS = {"negative": "#c0392b", "neutral": "#7f8c8d", "positive": "#27ae60"}
 SPLIT_COLOURS = {"train": "#2c7fb8", "validation": "#7fcdbb", "test": "#edf8b1"}
