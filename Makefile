@@ -24,7 +24,7 @@ run: $(STAMP)
 	$(BIN)/sentiflow run
 
 test: lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=15
 
 # ruff (lint and the formatter's check) and the import layers (import-linter), pyproject.toml
 lint: $(STAMP)

@@ -50,12 +50,16 @@ def test_first_run_goes_through_every_stage(two_runs):
     home, first, _, _ = two_runs
     assert first["status"] == "completed", first["failed_stage"]
     stages = first["stages"]
-    assert list(stages) == ["ingest", "curate", "train", "compress", "production", "score"]
+    assert list(stages) == ["ingest", "curate", "train", "compress", "production", "score", "monitor"]
     assert stages["ingest"]["written"] == 120 and stages["ingest"]["read"] == 120
     curate = stages["curate"]
     assert curate["rows_in"] == 120 == sum(curate["kept"].values()) + sum(curate["removed"].values())
     assert stages["score"]["documents_scored"] == 120
     production = first["models"]["production"]
+    # the scored batch is compared with the new production model's reference, stored at promotion
+    monitor = stages["monitor"]
+    assert monitor["model_id"] == production["model_id"] and monitor["not_monitored"] is None
+    assert monitor["batches"] >= 1
     assert stages["production"]["changed"] and stages["production"]["production_id"] == production["model_id"]
     # the compressed choice serves; its fine-tuned parent is shown beside it
     if stages["compress"]["chosen"]:
