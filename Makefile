@@ -33,6 +33,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports --no-logo
 
 bench: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[bench]'  # the Trainer baselines need accelerate
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
 	$(BIN)/python benchmarks/readme_table.py  # README's table from benchmarks/results/*.json
 
