@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/bench_teacher.py [--smoke] [--data DIR] [--json] [--trust-unverified]
 
 Setup (SST-2 train, dev as the test split):
-- a labelled sample of train.tsv (`--labelled`, all of it by default) is ingested as source `sst2`
+- a labelled sample of train.tsv (`--labelled`, by default every row not held out as unlabelled) is ingested as source `sst2`
   split train, dev.tsv as split test; curation carves validation out of train;
 - the rest of train.tsv (`--unlabelled` rows of it) is ingested WITHOUT labels as source
   `sst2-unlabelled`: the lake text a student may learn from, labelled by the teachers only.
@@ -67,7 +67,9 @@ def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     results.add_arguments(p, NAME, sst2=True)
     p.add_argument("--smoke", action="store_true", help="a few hundred rows: minutes, not hours")
-    p.add_argument("--labelled", type=int, default=None, help="labelled train rows (default: all; smoke 300)")
+    p.add_argument(
+        "--labelled", type=int, default=None, help="labelled train rows (default: all but the unlabelled; smoke 300)"
+    )
     p.add_argument("--unlabelled", type=int, default=None, help="unlabelled lake rows (default 20000; smoke 300)")
     p.add_argument("--dev", type=int, default=None, help="dev rows used as the test split (default all; smoke 200)")
     p.add_argument("--augment", type=int, default=None, help="augmented variants per text (default 2; smoke 1)")
@@ -123,9 +125,15 @@ def write_inputs(args: argparse.Namespace, folder: Path) -> dict[str, Path]:
     train = pd.read_csv(data / "train.tsv", sep="\t", quoting=3, dtype=str, keep_default_na=False)
     dev = pd.read_csv(data / "dev.tsv", sep="\t", quoting=3, dtype=str, keep_default_na=False)
     train = train.sample(frac=1.0, random_state=0).reset_index(drop=True)
-    labelled = train if args.labelled is None else train.iloc[: args.labelled]
-    rest = train.iloc[len(labelled) :] if args.labelled is not None else train.iloc[0:0]
-    unlabelled = rest.iloc[: args.unlabelled][["sentence"]]
+    # the unlabelled lake is train rows held out of the labelled sample: by default the last
+    # --unlabelled rows of the shuffled train split, the labelled sample all the others
+    n_labelled = len(train) - args.unlabelled if args.labelled is None else args.labelled
+    if not 0 < n_labelled <= len(train) - args.unlabelled:
+        sys.exit(
+            f"error: --labelled {n_labelled} + --unlabelled {args.unlabelled} exceed train.tsv's {len(train)} rows"
+        )
+    labelled = train.iloc[:n_labelled]
+    unlabelled = train.iloc[n_labelled : n_labelled + args.unlabelled][["sentence"]]
     dev = dev if args.dev is None else dev.sample(n=min(args.dev, len(dev)), random_state=0)
     folder.mkdir(parents=True, exist_ok=True)
     files = {"labelled": folder / "train.tsv", "unlabelled": folder / "unlabelled.tsv", "dev": folder / "dev.tsv"}

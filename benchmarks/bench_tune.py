@@ -3,6 +3,7 @@ full profile over several seeds, and TPE against the evolutionary sampler on the
 
     .venv/bin/python benchmarks/bench_tune.py [--minutes 120] [--train-minutes 30] [--seeds 3]
                                               [--home bench-out/tune-home] [--resume] [--smoke]
+                                              [--space benchmarks/spaces/sst2-one-core.toml]
 
 1. Ingests SST-2 train.tsv (split train) and dev.tsv (split test: dev is the test split) into
    source `sst2` and curates with the default settings, as a user would.
@@ -74,6 +75,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--seeds", type=int, default=3, help="seeds of each final training (42, 43, ...)")
     p.add_argument("--resume", action="store_true", help="continue the studies of an earlier session")
     p.add_argument("--smoke", action="store_true", help="a small search space, to prove the path in minutes")
+    p.add_argument("--space", type=Path, default=None, help="search space file (default: tune's own)")
     p.add_argument("--skip-compare", action="store_true", help="search with TPE only")
     return p.parse_args()
 
@@ -150,7 +152,7 @@ def main() -> None:
     args.home = args.home.resolve()
     args.home.mkdir(parents=True, exist_ok=True)
     started, load_before = time.monotonic(), os.getloadavg()
-    space = None
+    space = args.space.resolve() if args.space else None
     if args.smoke:
         space = args.home / "smoke-space.toml"
         space.write_text(SMOKE_SPACE, encoding="utf-8")
@@ -167,6 +169,9 @@ def main() -> None:
     tuned = [train(args, tuned_version, seed, best["best_config"]) for seed in seeds]
     figures = {
         "search_minutes_per_sampler": args.minutes,
+        "space": str(space.relative_to(REPO))
+        if space and space.is_relative_to(REPO)
+        else (str(space) if space else "default"),
         "train_minutes": args.train_minutes,
         "smoke": args.smoke,
         "dataset_version": version,

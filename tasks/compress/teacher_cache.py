@@ -3,9 +3,10 @@
     runs/teacher-targets/KEY/shard-NNNNN.parquet   rows and calibrated probabilities
     runs/teacher-targets/KEY/shard-NNNNN.json      its completion marker, written after it
 
-KEY hashes the teacher (id, creation time, temperature) and the transfer set's texts, so the next
-student distilled from the same teacher on the same transfer set reads the cache instead of
-running the teacher again, and a changed teacher or transfer set never reads stale targets.
+KEY hashes the teacher (id, creation time, temperature) and the texts it covers (one part of a
+transfer set: teaching.teacher_targets caches each part on its own), so the next student
+distilled from the same teacher on a set with the same part reads the cache instead of running
+the teacher again, and a changed teacher or changed texts never read stale targets.
 As scoring does (tasks/score/shards.py), each shard is written atomically and its marker last:
 a killed run loses at most the shard in progress, and the next run scores only the shards whose
 marker is missing or does not match (a marker names the shard's row range and texts' hash).
@@ -61,7 +62,7 @@ class CacheReport:
 
 
 class TeacherCache:
-    """The shards of one teacher over one transfer set."""
+    """The shards of one teacher over one list of texts (a part of a transfer set)."""
 
     def __init__(self, home: Home, teacher_fingerprint: str, texts: Sequence[str], labels: list[str]) -> None:
         self.teacher, self.texts, self.labels = teacher_fingerprint, list(texts), list(labels)

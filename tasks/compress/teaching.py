@@ -3,8 +3,9 @@
 `sentiflow compress --method distill --model TEACHER [--teacher MODEL ...] --student-base B`:
   1. the transfer set (transfer.py): train split + lake documents + augmented texts, none of it
      evaluation text;
-  2. each teacher's calibrated probabilities over it, computed once in resumable shards cached in
-     the home (teacher_cache.py), then averaged over the teachers (losses.ensemble_probabilities);
+  2. each teacher's calibrated probabilities over it, computed once per part of the set in
+     resumable shards cached in the home (teacher_cache.py), so the next student that shares a
+     part reads it, then averaged over the teachers (losses.ensemble_probabilities);
   3. the student, `B` with a new classification head, trained on the shared loop with the
      distillation loss: KL to the temperature-softened ensemble plus cross-entropy on the gold
      label where a row has one (distill.train_student).
@@ -100,16 +101,38 @@ def dataset_dedup_config(home: Home, version: str):
     return DedupConfig(**{k: v for k, v in given.items() if k in known})
 
 
-def teacher_targets(home: Home, teachers, texts: list[str], labels: list[str], threads: int, log: Log | None):
-    """The ensemble's averaged calibrated probabilities over `texts`, and each teacher's cache report."""
+def part_blocks(parts: list[str]) -> list[tuple[int, int]]:
+    """The contiguous (start, stop) row ranges of each transfer-set part, in order."""
+    blocks, start = [], 0
+    for i in range(1, len(parts) + 1):
+        if i == len(parts) or parts[i] != parts[start]:
+            blocks.append((start, i))
+            start = i
+    return blocks
+
+
+def teacher_targets(
+    home: Home,
+    teachers,
+    texts: list[str],
+    labels: list[str],
+    threads: int,
+    log: Log | None,
+    parts: list[str] | None = None,
+):
+    """The ensemble's averaged calibrated probabilities over `texts`, and each teacher's cache reports.
+
+    Each part of the transfer set (`parts`, one name per row) is cached on its own, so students
+    that share a part share its teacher targets: the labelled part is scored once for every
+    transfer set of a dataset, the lake and augmented parts once for every set that has them."""
     from sentiflow.tasks.compress.teacher import calibrated_probabilities, label_order
     from sentiflow.tasks.compress.teacher_cache import TeacherCache
     from sentiflow.tasks.models.loading import load_classifier
     from sentiflow.tasks.models.training.losses import ensemble_probabilities
 
+    parts = parts or ["all"] * len(texts)
     per_teacher, reports = [], []
     for teacher in teachers:
-        cache = TeacherCache(home, teacher.fingerprint, texts, labels)
         loaded: dict[str, Any] = {}
 
         def score(batch: list[str], teacher=teacher, loaded=loaded) -> np.ndarray:
@@ -117,14 +140,18 @@ def teacher_targets(home: Home, teachers, texts: list[str], labels: list[str], t
                 loaded["clf"] = load_classifier(teacher.folder(home), device="cpu", threads=threads)
             return calibrated_probabilities(loaded["clf"], batch, label_order(teacher, labels))
 
-        probabilities, report = cache.compute(score, log=log)
-        per_teacher.append(probabilities)
-        reports.append({"teacher": teacher.model_id, **report.to_json()})
-        if log:
-            log(
-                f"teacher {teacher.model_id}: {report.reused_shards} of {report.shards} shards from the cache, "
-                f"{report.scored_rows} texts scored"
-            )
+        blocks = []
+        for start, stop in part_blocks(parts):
+            cache = TeacherCache(home, teacher.fingerprint, texts[start:stop], labels)
+            probabilities, report = cache.compute(score, log=log)
+            blocks.append(probabilities)
+            reports.append({"teacher": teacher.model_id, "part": parts[start], **report.to_json()})
+            if log:
+                log(
+                    f"teacher {teacher.model_id}, {parts[start]} part: {report.reused_shards} of {report.shards} "
+                    f"shards from the cache, {report.scored_rows} texts scored"
+                )
+        per_teacher.append(np.concatenate(blocks) if blocks else np.zeros((0, len(labels)), np.float32))
     return ensemble_probabilities(per_teacher), reports
 
 
@@ -168,7 +195,7 @@ def load_transfer_data(job, log: Log | None = None) -> TransferData:
     if log:
         log(f"transfer set: {transfer.makeup()} rows; removed {transfer.removed or 'none'}")
     started = time.perf_counter()
-    probabilities, caches = teacher_targets(home, teachers, transfer.texts, labels, job.threads, log)
+    probabilities, caches = teacher_targets(home, teachers, transfer.texts, labels, job.threads, log, transfer.parts)
     teacher_seconds = time.perf_counter() - started
     preprocessing = dataset_preprocessing(home, job.dataset_version)
     student_texts = preprocessing.apply(transfer.texts) if preprocessing else transfer.texts
