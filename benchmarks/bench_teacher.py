@@ -304,6 +304,9 @@ def main() -> None:
     config = {k: str(v) for k, v in vars(args).items() if k not in ("json", "out", "trust_unverified", "state")}
     steps = Steps(args.state, config)
     home = args.state / ("smoke-home" if args.smoke else "home")
+    from sentiflow.flows.prefect_env import configure_prefect
+
+    configure_prefect(home)  # as the CLI does, before Prefect loads: telemetry off, run history in the home
     data = steps.run(args, "dataset", lambda: prepare_home(args, home))
     dataset = data["dataset"]
     minilm = [

@@ -59,7 +59,15 @@ def curation_features(pool_texts: Sequence[str], evaluation_texts: Sequence[str]
     )
 
 
-@flow(name="tune", flow_run_name="tune-{study}")
+def _run_name() -> str:
+    """tune-STUDY, or tune-DATASET when the study is named after the dataset version (study None)."""
+    from prefect.runtime import flow_run
+
+    parameters = flow_run.parameters
+    return f"tune-{parameters.get('study') or parameters.get('dataset') or 'latest'}"
+
+
+@flow(name="tune", flow_run_name=_run_name)
 def tune_flow(
     home: str,
     dataset: str = "latest",

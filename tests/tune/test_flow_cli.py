@@ -55,3 +55,17 @@ def test_an_unknown_config_is_one_line_with_exit_2(command, tune_home):
     )
     assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr[-2000:]
     assert "no training config 'nope'" in result.stderr and "sentiflow tune" in result.stderr
+
+
+def test_tune_runs_are_named_after_the_study_else_the_dataset(prefect_harness):
+    from prefect import flow
+    from prefect.runtime import flow_run
+
+    from sentiflow.flows.tune import _run_name
+
+    @flow(flow_run_name=_run_name)
+    def named(dataset: str = "latest", study: str | None = None) -> str:
+        return flow_run.name
+
+    assert named(dataset="v7", study="weekly") == "tune-weekly"
+    assert named(dataset="v7", study=None) == "tune-v7"  # was "tune-None"
