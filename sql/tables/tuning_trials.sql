@@ -13,7 +13,7 @@ create table if not exists tuning_trials (
         check (state in ('complete', 'pruned', 'failed', 'running')),
     value            double,             -- validation macro-F1 (the objective); null unless complete
     params           json not null,      -- the trial's parameters: {"train.lr": 5e-5, "recipe.near_dedup": true, ...}
-    curve            json not null,      -- intermediate validation macro-F1: [[step, value], ...]
+    curve            json not null,      -- intermediate validation macro-F1: [[examples seen, value], ...]
     seconds          double,             -- wall time of the trial; null while running
     train_rows       integer,            -- rows the trial's recipe kept (before the fidelity sample)
     dataset_version  varchar not null,   -- datasets/VERSION the study searches on

@@ -115,5 +115,5 @@ def trial_seconds(trial: FrozenTrial) -> float | None:
 
 
 def curve(trial: FrozenTrial) -> list[list[Any]]:
-    """The intermediate validation macro-F1 by optimizer step: [[step, value], ...]."""
+    """The intermediate validation macro-F1 by training examples seen: [[examples, value], ...]."""
     return [[int(step), float(value)] for step, value in sorted(trial.intermediate_values.items())]

@@ -45,7 +45,7 @@ def test_a_study_runs_prunes_records_and_saves_its_best_config(tune_home, tiny_b
     for _, state, value, params, curve, seconds, version, note in rows:
         assert version == "v1" and seconds is not None and "train.lr" in json.loads(params)
         if state == "pruned":
-            assert value is None and note.startswith("pruned at step")
+            assert value is None and note.startswith("pruned at step") and note.endswith("examples seen)")
             assert 0 < len(json.loads(curve)) < max(complete_curves)  # stopped before the end
     assert best == [(summary.best_trial, 1.0)]
 
@@ -103,3 +103,31 @@ def test_the_budget_bounds_every_trial_and_the_search(tune_home, tiny_bert, tmp_
     assert max(ends) <= deadline + reserve, (ends, deadline)
     assert summary.stop_reason == "time budget" and summary.trials_this_run == len(ends)
     assert summary.trials_this_run >= 2  # the budget was shared out, not spent on one trial
+
+
+def test_the_pruner_judges_no_trial_before_half_an_epoch_and_its_warm_up(tune_home, tiny_bert, tmp_path, monkeypatch):
+    import optuna
+
+    from sentiflow.tasks.tune import study as study_module
+
+    class AlwaysPrune(optuna.pruners.BasePruner):
+        def prune(self, study, trial) -> bool:
+            return True
+
+    monkeypatch.setattr(study_module, "make_pruner", lambda settings: AlwaysPrune())
+    text = (
+        TINY_SPACE.replace("evals_per_epoch = 1", "evals_per_epoch = 4")
+        .replace("epochs = { low = 6, high = 12 }", "epochs = 2")
+        .replace("warmup_ratio = 0.0", "warmup_ratio = 0.4")
+    )
+    plan = _plan(tune_home, tiny_bert, tmp_path, study="judged", trials=1, text=text)
+    summary = search.run_search(plan, search.prepare_data(plan, curation_features))
+    assert summary.trials["pruned"] == 1
+    with connect_ro(tune_home.warehouse) as con:
+        curve, rows, note = con.execute(
+            "select curve, train_rows, note from tuning_trials where study = 'judged'"
+        ).fetchone()
+    seen = [examples for examples, _ in json.loads(curve)]
+    assert len(seen) >= 2  # the first passes were reported, not judged: a pruner that always says yes waited
+    assert seen[-1] >= rows / 2 and seen[-1] >= 0.4 * 2 * rows  # judged after half an epoch and the warm-up
+    assert note.endswith(f"({seen[-1]} examples seen)")
