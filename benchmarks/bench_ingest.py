@@ -205,8 +205,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     with human_output(args.json):
         figures = measure(args)
-    figures["command"] = "bench_ingest.py " + " ".join(sys.argv[1:] if argv is None else argv)
-    results.write(NAME, figures, args)
+    results.write(NAME, figures, args, argv)
 
 
 def row(result: dict) -> dict:

@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import platform
+import shlex
 import sys
 from datetime import UTC, datetime
 from importlib import metadata
@@ -87,9 +88,16 @@ def sst2_dir(data: Path) -> Path:
     )
 
 
-def write(name: str, figures: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
-    """Write {benchmark, machine, **figures} to args.out; print it when --json. Returns it."""
-    result = {"benchmark": name, "machine": machine(), **figures}
+def write(
+    name: str, figures: dict[str, Any], args: argparse.Namespace, argv: list[str] | None = None
+) -> dict[str, Any]:
+    """Write {benchmark, machine, command, **figures} to args.out; print it when --json. Returns it.
+
+    `command` is how to run it again: the script and its arguments (`argv`, when the script's
+    main was called with its own, else this process's)."""
+    script = Path(sys.argv[0]).name if argv is None else f"bench_{name}.py"
+    command = shlex.join([script, *(sys.argv[1:] if argv is None else argv)])
+    result = {"benchmark": name, "machine": machine(), "command": command, **figures}
     out: Path = args.out
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")

@@ -71,3 +71,17 @@ def test_a_row_that_does_not_fit_an_older_result_falls_back_to_the_figures(tmp_p
     results = readme_table.load_results(write_results(tmp_path / "results", dedup=DEDUP))
     table = readme_table.render(results, row_of=lambda script: lambda result: {"what": result["missing"]})
     assert "ratio_vs_expert: 3.8" in table
+
+
+def test_a_result_file_records_the_command_that_reruns_it(tmp_path, monkeypatch):
+    import argparse
+
+    from benchmarks import results
+
+    args = argparse.Namespace(out=tmp_path / "dedup.json", json=False)
+    results.write("dedup", {"docs": 10}, args, ["--docs", "10", "--data", "my dir"])
+    assert json.loads(args.out.read_text())["command"] == "bench_dedup.py --docs 10 --data 'my dir'"
+    monkeypatch.setattr("sys.argv", ["/repo/benchmarks/bench_tune.py", "--minutes", "25"])
+    results.write("tune", {"trials": 3}, args)
+    written = json.loads(args.out.read_text())
+    assert written["command"] == "bench_tune.py --minutes 25" and written["trials"] == 3
