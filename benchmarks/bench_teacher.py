@@ -355,11 +355,19 @@ def main() -> None:
     }
     figures["load_average_before"] = [round(x, 2) for x in load_before]
     figures["smoke"] = args.smoke
+    figures["budgets"] = {
+        "teacher_minutes": args.teacher_minutes,
+        "teacher_epochs": args.teacher_epochs,
+        "student_minutes": args.student_minutes,
+        "augment_per_text": args.augment,
+        "mpnet": not args.skip_mpnet,
+        "cpu_cores_used": len(os.sched_getaffinity(0)),  # `taskset -c N` runs it on one core
+    }
     figures["caveat"] = (
         "smoke configuration: a few hundred rows and minutes of training on a shared 2-core machine; "
         "differences of a few points are within run-to-run noise at this size"
         if args.smoke
-        else "full configuration"
+        else "every training stops at its time budget: a student sees about one pass over its transfer set"
     )
     results.write(NAME, figures, args)
 
@@ -381,7 +389,14 @@ def row(result: dict) -> dict[str, str]:
         if "test_accuracy" in s:
             parts.append(f"student {name}: {s['test_accuracy']:.1%} / int8 {s['int8_test_accuracy']:.1%}")
     rows = result["setup"]["rows"]
-    measured = f"{rows['train']} labelled rows, {rows['test']} dev rows as test: " + "; ".join(parts)
+    measured = f"{rows['train']} labelled rows, {rows['test']} dev rows as test"
+    if budgets := result.get("budgets"):
+        measured += (
+            f", teachers {budgets['teacher_minutes']:g} min and students {budgets['student_minutes']:g} min of "
+            f"training each on {budgets['cpu_cores_used']} core(s), {budgets['augment_per_text']} augmented "
+            f"variant(s) per text{'' if budgets['mpnet'] else ', no mpnet teacher'}"
+        )
+    measured += ": " + "; ".join(parts)
     return {
         "what": "teacher distillation into the 6-layer student, by transfer-set part (fp32 / int8)",
         "measured": measured,
