@@ -6,6 +6,7 @@ from typing import Any
 
 from prefect import flow
 
+from sentiflow.tasks.compress.job import CompressRequest
 from sentiflow.tasks.compress.prefect_tasks import (
     artifact_task,
     candidate_task,
@@ -43,23 +44,23 @@ def compress_flow(
     With `student_base`: distil `model` and `teachers` into that student on a transfer set (the
     train split, `transfer` lake sources, `augment` variants per text). Returns a CompressSummary's
     JSON form."""
-    job = prepare_task(
-        home,
-        model,
-        method,
-        max_accuracy_drop,
-        target_layers,
-        seed,
-        max_minutes,
-        profile,
-        dataset,
-        promote,
-        teachers,
-        student_base,
-        transfer,
-        transfer_max,
-        augment,
+    request = CompressRequest(
+        model=model,
+        method=method,
+        max_accuracy_drop=max_accuracy_drop,
+        target_layers=target_layers,
+        seed=seed,
+        max_minutes=max_minutes,
+        profile=profile,
+        dataset=dataset,
+        promote=promote,
+        teachers=tuple(teachers or ()),
+        student_base=student_base,
+        transfer=tuple(transfer or ()),
+        transfer_max=transfer_max,
+        augment=augment,
     )
+    job = prepare_task(home, request)
     data = eval_sets_task(job)
     training = training_data_task(job)
     parent = measure_parent_task(job, data)

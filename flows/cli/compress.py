@@ -147,29 +147,28 @@ def compress_command(
 ) -> None:
     """Compress a fine-tuned model (int8 quantization, pruning, distillation) and measure it against its parent."""
     from sentiflow.flows.prefect_env import configure_prefect
-    from sentiflow.tasks.compress.job import prepare_job
+    from sentiflow.tasks.compress.job import CompressRequest, prepare_job
     from sentiflow.tasks.core.home import Home
 
     settings = settings_for(home)
     configure_prefect(settings.home)
-    # every user mistake surfaces here as one line, before Prefect starts
-    prepare_job(
-        Home.at(settings.home),
-        model,
-        method,
-        max_accuracy_drop,
-        target_layers,
-        seed,
-        max_minutes,
-        profile,
-        dataset,
-        promote,
-        teacher or [],
-        student_base,
-        transfer or [],
-        transfer_max,
-        augment,
+    request = CompressRequest(
+        model=model,
+        method=method,
+        max_accuracy_drop=max_accuracy_drop,
+        target_layers=target_layers,
+        seed=seed,
+        max_minutes=max_minutes,
+        profile=profile,
+        dataset=dataset,
+        promote=promote,
+        teachers=tuple(teacher or ()),
+        student_base=student_base,
+        transfer=tuple(transfer or ()),
+        transfer_max=transfer_max,
+        augment=augment,
     )
+    prepare_job(Home.at(settings.home), request)  # every user mistake as one line, before Prefect starts
 
     from rich.markup import escape
 
@@ -181,23 +180,7 @@ def compress_command(
         console.status("compressing (see the Prefect log for progress)") as status,
         listening(lambda note: status.update(f"compressing: {escape(note.message)}"), Note),
     ):
-        result = compress_flow(
-            home=str(settings.home),
-            model=model,
-            method=method,
-            max_accuracy_drop=max_accuracy_drop,
-            target_layers=target_layers,
-            seed=seed,
-            max_minutes=max_minutes,
-            profile=profile,
-            dataset=dataset,
-            promote=promote,
-            teachers=teacher or [],
-            student_base=student_base,
-            transfer=transfer or [],
-            transfer_max=transfer_max,
-            augment=augment,
-        )
+        result = compress_flow(home=str(settings.home), **request.flow_parameters())
     summary = CompressSummary.from_json(result)
     emit(result, as_json, lambda _: _render(summary))
     if summary.chosen is None:

@@ -1,6 +1,7 @@
 """One `compress` run: its inputs checked once, up front, and the data every candidate shares.
 
-`prepare_job` turns every user mistake into a one-line UserError before any work starts (the
+`CompressRequest` is what the run is asked to do (the command line's options, the flow's
+parameters) as one value, built once by the CLI and once by the flow. `prepare_job` turns every user mistake into a one-line UserError before any work starts (the
 CLI calls it before the flow): unknown model, a model that is not a torch BERT-family
 encoder, a bad --target-layers, --max-accuracy-drop or --profile, a parent without a dataset.
 """
@@ -28,6 +29,33 @@ if TYPE_CHECKING:
 
 MAX_SEQ_LEN = 128  # tokens; the same truncation the classifiers use at inference
 Log = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class CompressRequest:
+    """What one `compress` run is asked to do: `sentiflow compress`'s options, the flow's parameters."""
+
+    model: str = "production"
+    method: str = "auto"
+    max_accuracy_drop: float = 1.0
+    target_layers: int | None = None
+    seed: int = 42
+    max_minutes: float | None = None
+    profile: str = "quick"
+    dataset: str | None = None
+    promote: bool = True
+    # teacher distillation (teaching.py); empty/None otherwise
+    teachers: tuple[str, ...] = ()  # --teacher: teachers besides --model
+    student_base: str | None = None
+    transfer: tuple[str, ...] = ()  # lake sources (or "all")
+    transfer_max: int | None = None
+    augment: int = 0
+
+    def flow_parameters(self) -> dict:
+        """The compress flow's keyword arguments (JSON-friendly lists)."""
+        from dataclasses import asdict
+
+        return {**asdict(self), "teachers": list(self.teachers), "transfer": list(self.transfer)}
 
 
 @dataclass
@@ -96,32 +124,17 @@ class CompressionJob:
         return f"{base}-int8" if spec.steps[-1] == "quantize" else base
 
 
-def prepare_job(
-    home: Home,
-    model: str,
-    method: str = "auto",
-    max_accuracy_drop: float = 1.0,
-    target_layers: int | None = None,
-    seed: int = 42,
-    max_minutes: float | None = None,
-    profile: str = "quick",
-    dataset: str | None = None,
-    promote: bool = True,
-    teachers: list[str] | None = None,
-    student_base: str | None = None,
-    transfer: list[str] | None = None,
-    transfer_max: int | None = None,
-    augment: int = 0,
-) -> CompressionJob:
+def prepare_job(home: Home, request: CompressRequest) -> CompressionJob:
     """Check every input and plan the candidates; raises one-line UserErrors."""
     from transformers import AutoConfig
 
     from sentiflow.tasks.core.datasets import resolve_version
     from sentiflow.tasks.models.runtime import default_threads
 
-    validate_budget(max_accuracy_drop)
-    base_profile = get_profile(profile, seed, max_minutes)
-    parent = get_model(home, model)
+    r = request
+    validate_budget(r.max_accuracy_drop)
+    base_profile = get_profile(r.profile, r.seed, r.max_minutes)
+    parent = get_model(home, r.model)
     parent_dir = home.root / parent.path
     if not parent_dir.is_dir():
         raise UserError(f"model {parent.model_id!r} is registered but its folder {parent_dir} is missing")
@@ -130,84 +143,77 @@ def prepare_job(
             f"model {parent.model_id!r} is already compressed ({parent.kind}, {parent.format}); "
             f"compress its fp32 parent {parent.parent_id or '(unknown)'} instead"
         )
-    student_layers = check_teaching(
-        method, teachers or [], student_base, transfer or [], transfer_max, augment, target_layers
-    )
+    student_layers = check_teaching(r)
     teaching = student_layers is not None
     if teaching:
         plan = plan_student(student_layers)
     else:
         config = AutoConfig.from_pretrained(parent_dir)
         check_supported(config.model_type, parent.model_id)
-        plan = plan_candidates(method, base_profile, config.num_hidden_layers, target_layers, parent.model_id)
+        plan = plan_candidates(r.method, base_profile, config.num_hidden_layers, r.target_layers, parent.model_id)
     trained = sum(1 for spec in plan if spec.trains and len(spec.steps) == 1)
-    version = dataset or parent.dataset_version
+    version = r.dataset or parent.dataset_version
     if version is None:
         raise UserError(
             f"model {parent.model_id!r} records no dataset version; pass --dataset VERSION to evaluate it on"
         )
     version = resolve_version(home, version)
+    teachers: list[str] = []
     if teaching:
         from sentiflow.tasks.compress.teacher import resolve_teachers
         from sentiflow.tasks.compress.transfer import resolve_sources
         from sentiflow.tasks.core.datasets import dataset_labels
 
-        names = [parent.model_id, *(teachers or [])]
+        names = [parent.model_id, *r.teachers]
         teachers = [t.model_id for t in resolve_teachers(home, names, dataset_labels(home, version), version)]
-        resolve_sources(home, transfer or [])
+        resolve_sources(home, list(r.transfer))
     return CompressionJob(
         home=str(home.root),
         parent=parent,
         dataset_version=version,
-        method=method,
-        profile=get_profile(profile, seed, max_minutes, trained),
+        method=r.method,
+        profile=get_profile(r.profile, r.seed, r.max_minutes, trained),
         plan=plan,
-        max_accuracy_drop=max_accuracy_drop,
-        seed=seed,
+        max_accuracy_drop=r.max_accuracy_drop,
+        seed=r.seed,
         threads=default_threads(),
-        promote=promote,
-        student_base=student_base,
-        teachers=teachers if teaching else [],
-        transfer=list(transfer or []),
-        transfer_max=transfer_max,
-        augment=augment,
+        promote=r.promote,
+        student_base=r.student_base,
+        teachers=teachers,
+        transfer=list(r.transfer),
+        transfer_max=r.transfer_max,
+        augment=r.augment,
     )
 
 
-def check_teaching(
-    method: str,
-    teachers: list[str],
-    student_base: str | None,
-    transfer: list[str],
-    transfer_max: int | None,
-    augment: int,
-    target_layers: int | None,
-) -> int | None:
+def check_teaching(r: CompressRequest) -> int | None:
     """The student's layers when this is teacher distillation, else None; one-line UserErrors for
     options that do not fit."""
-    if student_base is None:
+    if r.student_base is None:
         given = [
-            name for name, value in (("--teacher", teachers), ("--transfer", transfer), ("--augment", augment)) if value
+            name
+            for name, value in (("--teacher", r.teachers), ("--transfer", r.transfer), ("--augment", r.augment))
+            if value
         ]
-        if given or transfer_max is not None:
+        if given or r.transfer_max is not None:
             raise UserError(
                 f"{', '.join(given) or '--transfer-max'} needs --student-base (bundled or a folder) and --method distill"
             )
         return None
-    if method != "distill":
-        raise UserError(f"--student-base needs --method distill (got {method!r})")
-    if target_layers is not None:
+    if r.method != "distill":
+        raise UserError(f"--student-base needs --method distill (got {r.method!r})")
+    if r.target_layers is not None:
         raise UserError("--target-layers does not apply with --student-base: the student keeps its own layers")
-    if augment < 0:
-        raise UserError(f"--augment must be >= 0 variants per text, got {augment}")
-    if transfer_max is not None and transfer_max < 1:
-        raise UserError(f"--transfer-max must be >= 1 document, got {transfer_max}")
+    if r.augment < 0:
+        raise UserError(f"--augment must be >= 0 variants per text, got {r.augment}")
+    if r.transfer_max is not None and r.transfer_max < 1:
+        raise UserError(f"--transfer-max must be >= 1 document, got {r.transfer_max}")
     from transformers import AutoConfig
 
     from sentiflow.tasks.compress.teaching import student_base_dir
 
-    config = AutoConfig.from_pretrained(student_base_dir(student_base))
-    check_supported(config.model_type, f"--student-base {student_base}")
+    config = AutoConfig.from_pretrained(student_base_dir(r.student_base))
+    check_supported(config.model_type, f"--student-base {r.student_base}")
     return config.num_hidden_layers
 
 

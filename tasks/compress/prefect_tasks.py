@@ -16,7 +16,14 @@ from prefect.cache_policies import NONE
 
 from sentiflow.tasks.compress import candidates as cand
 from sentiflow.tasks.compress.auto import CandidateSpec, Outcome, choose
-from sentiflow.tasks.compress.job import CompressionJob, TrainingData, load_eval_sets, load_training_data, prepare_job
+from sentiflow.tasks.compress.job import (
+    CompressionJob,
+    CompressRequest,
+    TrainingData,
+    load_eval_sets,
+    load_training_data,
+    prepare_job,
+)
 from sentiflow.tasks.compress.measure import EvalSets, Evaluation
 from sentiflow.tasks.compress.summary import Choice, CompressSummary, candidate_row
 from sentiflow.tasks.core import progress
@@ -32,44 +39,12 @@ def _log(message: str) -> None:
 
 
 @task(name="plan-compression", cache_policy=NONE)
-def prepare_task(
-    home: str,
-    model: str,
-    method: str,
-    max_accuracy_drop: float,
-    target_layers: int | None,
-    seed: int,
-    max_minutes: float | None,
-    profile: str,
-    dataset: str | None,
-    promote_chosen: bool,
-    teachers: list[str] | None = None,
-    student_base: str | None = None,
-    transfer: list[str] | None = None,
-    transfer_max: int | None = None,
-    augment: int = 0,
-) -> CompressionJob:
+def prepare_task(home: str, request: CompressRequest) -> CompressionJob:
     """Check the inputs, find the parent, plan the candidates."""
     from sentiflow.tasks.models.runtime import quiet_transformers
 
     quiet_transformers()
-    job = prepare_job(
-        Home.at(home),
-        model,
-        method,
-        max_accuracy_drop,
-        target_layers,
-        seed,
-        max_minutes,
-        profile,
-        dataset,
-        promote_chosen,
-        teachers,
-        student_base,
-        transfer,
-        transfer_max,
-        augment,
-    )
+    job = prepare_job(Home.at(home), request)
     _log(
         f"parent {job.parent.model_id} ({job.parent.kind}); dataset {job.dataset_version}; "
         f"candidates: {', '.join(job.model_id(s) for s in job.plan)}"

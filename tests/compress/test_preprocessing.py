@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sentiflow.tasks.compress.auto import CandidateSpec
 from sentiflow.tasks.compress.candidates import _record, build_candidate
-from sentiflow.tasks.compress.job import prepare_job
+from sentiflow.tasks.compress.job import CompressRequest, prepare_job
 from sentiflow.tasks.models.loading import load_classifier
 from sentiflow.tasks.models.preprocessing import Preprocessing, TextConfig
 from sentiflow.tasks.models.record import read_meta, write_meta
@@ -19,7 +19,7 @@ def test_int8_candidate_inherits_the_parents_preprocessing(parent_home):
     meta.preprocessing = PARENT_TEXT  # as a parent trained on a curated dataset records it
     write_meta(parent_dir, meta)
 
-    job = prepare_job(home, parent_id, method="quantize")
+    job = prepare_job(home, CompressRequest(parent_id, method="quantize"))
     assert job.parent.preprocessing is None  # the registry table does not hold it...
     built = build_candidate(job, CandidateSpec(("quantize",)), None)
     assert read_meta(built.folder).preprocessing == PARENT_TEXT  # ...the parent's folder does
