@@ -192,19 +192,16 @@ def judge_on(args: argparse.Namespace, version: str, runs: list[dict[str, Any]])
     evaluation rows: its quality and confidence thresholds apply to every split (the first SST-2
     run's NSGA-II recipe kept 864 of dev's 872 rows). So the finals are compared here on the
     default dataset's test split, with each model as `score` loads it."""
-    import numpy as np
-
     from sentiflow.tasks.core.datasets import load_split
     from sentiflow.tasks.core.home import Home
-    from sentiflow.tasks.models.classifier import predict_proba
     from sentiflow.tasks.models.loading import load_classifier
+    from sentiflow.tasks.models.metrics import evaluate_classifier
 
     test = load_split(Home.at(args.home), version, "test")
-    texts, gold = test["text_original"].astype(str).tolist(), test["label"].astype(str).to_numpy()
+    texts, gold = test["text_original"].astype(str).tolist(), test["label"].astype(str).tolist()
     for run in runs:
         classifier = load_classifier(args.home / "models" / run["model_id"], device="cpu")
-        predicted = np.asarray(classifier.labels)[predict_proba(classifier, texts).argmax(axis=1)]
-        run["same_test_accuracy"] = round(float(np.mean(predicted == gold)), 4)
+        run["same_test_accuracy"] = round(evaluate_classifier(classifier, texts, gold)["accuracy"], 4)
         run["same_test_n"] = len(texts)
 
 
@@ -267,7 +264,6 @@ def main() -> None:
         "baseline_full_profile": {"runs": baseline, **mean_std(baseline)} if baseline else None,
         "finals_judged_on": f"dataset {version}'s test split (on_default_test); mean/std: each model's own",
         "tuned_configs": tuned,
-        "tuned_config": tuned.get(best) or next(iter(tuned.values())),  # the README row's
         "load_average_before": [round(x, 2) for x in load_before],
         "wall_seconds": round(time.monotonic() - started, 1),
     }
@@ -306,8 +302,7 @@ def row(result: dict) -> dict[str, str]:
         for name, s in result["searches"].items()
     )
     base = result["baseline_full_profile"]
-    # older result files hold one tuned config (the TPE search's) under "tuned_config"
-    tuned_configs = result.get("tuned_configs") or {"tpe": result["tuned_config"]}
+    tuned_configs = result["tuned_configs"]
     finals = [f"full profile {base['mean']:.3f} ± {base['std']:.3f}"] if base else []
     finals += [
         f"{s.upper()}'s config {t['mean']:.3f} ± {t['std']:.3f} on its own test split"

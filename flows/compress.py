@@ -44,22 +44,8 @@ def compress_flow(
     With `student_base`: distil `model` and `teachers` into that student on a transfer set (the
     train split, `transfer` lake sources, `augment` variants per text). Returns a CompressSummary's
     JSON form."""
-    request = CompressRequest(
-        model=model,
-        method=method,
-        max_accuracy_drop=max_accuracy_drop,
-        target_layers=target_layers,
-        seed=seed,
-        max_minutes=max_minutes,
-        profile=profile,
-        dataset=dataset,
-        promote=promote,
-        teachers=tuple(teachers or ()),
-        student_base=student_base,
-        transfer=tuple(transfer or ()),
-        transfer_max=transfer_max,
-        augment=augment,
-    )
+    # first, while locals() holds only the parameters: they are CompressRequest's fields, plus home
+    request = CompressRequest.from_flow({name: value for name, value in locals().items() if name != "home"})
     job = prepare_task(home, request)
     data = eval_sets_task(job)
     training = training_data_task(job)

@@ -51,6 +51,17 @@ class CompressRequest:
     transfer_max: int | None = None
     augment: int = 0
 
+    @classmethod
+    def from_flow(cls, parameters: dict) -> CompressRequest:
+        """From the compress flow's parameters (every field by name; lists as JSON gives them)."""
+        return cls(
+            **{
+                **parameters,
+                "teachers": tuple(parameters["teachers"] or ()),
+                "transfer": tuple(parameters["transfer"] or ()),
+            }
+        )
+
     def flow_parameters(self) -> dict:
         """The compress flow's keyword arguments (JSON-friendly lists)."""
         from dataclasses import asdict

@@ -28,3 +28,20 @@ def test_int8_candidate_inherits_the_parents_preprocessing(parent_home):
     # measured, as scored, through the same preprocessing as its parent
     parent, child = load_classifier(parent_dir, device="cpu", threads=1), load_classifier(built.folder, threads=1)
     assert child.preprocessing == parent.preprocessing == PARENT_TEXT
+
+
+def test_the_compress_flow_parameters_are_the_request_fields_and_defaults():
+    import inspect
+    from dataclasses import fields
+
+    from sentiflow.flows.compress import compress_flow
+
+    flow_parameters = dict(inspect.signature(compress_flow.fn).parameters)
+    assert flow_parameters.pop("home").default is inspect.Parameter.empty
+    defaults = {f.name: f.default for f in fields(CompressRequest)}
+    assert list(flow_parameters) == list(defaults)  # CompressRequest.from_flow takes them by name
+    expected = {**defaults, "teachers": None, "transfer": None}  # the flow's lists default to None
+    assert {name: p.default for name, p in flow_parameters.items()} == expected
+    request = CompressRequest.from_flow({**expected, "teachers": ["t2"], "transfer": ["reviews"]})
+    assert request.teachers == ("t2",) and request.transfer == ("reviews",)
+    assert request.flow_parameters()["teachers"] == ["t2"]
